@@ -1,0 +1,180 @@
+"""``python -m qa``: index, ask, eval, signings, bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def _engine(args):
+    from .engine import Engine
+
+    return Engine(index_dir=getattr(args, "index", None), docs_dir=getattr(args, "docs", None),
+                  model_path=getattr(args, "model", None))
+
+
+def format_answer(ans) -> str:
+    """Readable text: short answer, numbered quotes, sources."""
+    if ans.abstained:
+        return f"Not found in the documents.\n{ans.message}"
+    lines = []
+    if ans.answer:
+        lines.append(f"Answer: {ans.answer}\n")
+    for c in ans.citations:
+        lines.append(f"[{c.n}] \u201c{' '.join(c.quote.split())}\u201d")
+    lines.append("\nSources:")
+    for c in ans.citations:
+        meta = ", ".join(x for x in (c.title, c.date) if x)
+        lines.append(f"[{c.n}] {c.doc} (chars {c.start}-{c.end})" + (f" \u2014 {meta}" if meta else ""))
+    return "\n".join(lines)
+
+
+def cmd_index(args) -> int:
+    engine = _engine(args)
+    paths = [Path(p) for p in args.paths] or None
+    report = engine.index(paths, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .answer import QuestionError
+
+    engine = _engine(args)
+    try:
+        from .answer import validate_question
+
+        validate_question(args.question, engine.config.max_question_chars)
+        report = engine.ensure_index(progress=True)
+        if report is not None:
+            print(report.summary(), file=sys.stderr)
+        ans = engine.ask(args.question, history=args.history, k=args.k)
+    except QuestionError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+    else:
+        print(format_answer(ans))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from . import evaluate
+
+    if args.squad:
+        result = evaluate.run_squad(Path(args.squad), limit=args.limit, model_path=args.model,
+                                    baselines=not args.no_baselines)
+    else:
+        if not args.file:
+            print("error: give a JSONL file of questions, or --squad FILE.json", file=sys.stderr)
+            return 2
+        engine = _engine(args)
+        report = engine.ensure_index(progress=True)
+        if report is not None:
+            print(report.summary(), file=sys.stderr)
+        result = evaluate.run_jsonl(engine, Path(args.file))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(evaluate.format_metrics(result))
+    return 0
+
+
+def cmd_signings(args) -> int:
+    from .signings import format_table, signings_for_engine
+
+    engine = _engine(args)
+    report = engine.ensure_index(progress=True)
+    if report is not None:
+        print(report.summary(), file=sys.stderr)
+    events = signings_for_engine(engine)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in events], ensure_ascii=False))
+    else:
+        print(format_table(events))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+
+    return run_bench(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa", description="Cited question answering over a folder of articles.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--index", help="index folder (default: index/ or $QA_INDEX)")
+        sp.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2, or $QA_MODEL)")
+
+    s = sub.add_parser("index", help="build or update the index")
+    s.add_argument("paths", nargs="*", help="files or folders (default: seeds/ or $QA_DOCS)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    common(s)
+    s.set_defaults(fn=cmd_index)
+
+    s = sub.add_parser("ask", help="answer a question with cited quotes")
+    s.add_argument("question")
+    s.add_argument("--history", action="append", default=[], help="an earlier question (repeat, oldest first)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("-k", type=int, default=3, help="number of quotes (default 3)")
+    s.add_argument("--docs", help="folder to build the index from if there is none yet")
+    common(s)
+    s.set_defaults(fn=cmd_ask)
+
+    s = sub.add_parser("eval", help="evaluate on a JSONL question file or on SQuAD 2.0")
+    s.add_argument("file", nargs="?", help="JSONL questions (id, question, history, answers, must_include, doc)")
+    s.add_argument("--squad", help="a SQuAD 2.0 JSON file, indexed into a temporary index")
+    s.add_argument("--limit", type=int, help="SQuAD: at most this many questions (spread over the file)")
+    s.add_argument("--no-baselines", action="store_true", help="SQuAD: skip the baselines")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--docs")
+    common(s)
+    s.set_defaults(fn=cmd_eval)
+
+    s = sub.add_parser("signings", help="table of every signing in the corpus")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--docs")
+    common(s)
+    s.set_defaults(fn=cmd_signings)
+
+    s = sub.add_parser("bench", help="speed benchmark; writes docs/performance.md")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--sizes", default="seeds,squad,100k,1m", help="comma list of seeds,squad,100k,1m")
+    s.add_argument("--queries", type=int, default=200)
+    s.add_argument("--no-cold-start", action="store_true")
+    s.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import setup_offline_env
+
+    setup_offline_env()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "sentence_transformers", "transformers", "bm25s", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from .documents import IngestError
+    from .embedder import ModelError
+    from .store import IndexError_
+
+    try:
+        return args.fn(args)
+    except (IndexError_, ModelError, IngestError) as exc:
+        if getattr(args, "json", False) and args.command == "ask":
+            print(json.dumps({"error": str(exc)}))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

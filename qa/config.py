@@ -1,0 +1,86 @@
+"""Configuration: where documents, the index and the model live, and the limits.
+
+Every setting has a default, can be overridden by an environment variable, and
+by a keyword argument (which the CLI and the web app fill from their flags).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: File types the ingester reads.
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Config:
+    """All knobs of the engine. Build one with :func:`load_config`."""
+
+    docs_dir: Path = PROJECT_ROOT / "seeds"
+    index_dir: Path = PROJECT_ROOT / "index"
+    #: A local sentence-transformers folder; None means the bundled all-MiniLM-L6-v2.
+    model_path: Path | None = None
+    #: "auto" uses the int8 ONNX copy of the model for questions when the index was built
+    #: with the bundled model; "torch" always uses sentence-transformers.
+    query_encoder: str = "auto"
+    max_question_chars: int = 1000
+    max_file_bytes: int = 5 * 1024 * 1024
+    #: Passage shape: sentences are grouped into windows of at most this many words ...
+    passage_words: int = 90
+    #: ... and at most this many sentences, overlapping by this many sentences.
+    passage_sentences: int = 4
+    passage_overlap: int = 1
+    #: How many passages retrieval hands to evidence selection.
+    candidates: int = 20
+    #: Corpus size above which FAISS switches from exact to approximate search.
+    ann_threshold: int = 200_000
+    batch_size: int = 32
+    extra: dict = field(default_factory=dict)
+
+    def with_(self, **changes) -> "Config":
+        """A copy with some fields changed (None values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for key in ("docs_dir", "index_dir", "model_path"):
+            if key in changes:
+                changes[key] = Path(changes[key]).expanduser()
+        return replace(self, **changes)
+
+
+def load_config(**overrides) -> Config:
+    """Defaults, then ``QA_*`` environment variables, then explicit overrides."""
+    base = Config()
+    model_env = os.environ.get("QA_MODEL")
+    cfg = replace(
+        base,
+        docs_dir=_env_path("QA_DOCS", base.docs_dir),
+        index_dir=_env_path("QA_INDEX", base.index_dir),
+        model_path=Path(model_env).expanduser() if model_env else None,
+        query_encoder=os.environ.get("QA_QUERY_ENCODER", base.query_encoder),
+        max_file_bytes=_env_int("QA_MAX_FILE_BYTES", base.max_file_bytes),
+    )
+    return cfg.with_(**overrides)
+
+
+def setup_offline_env() -> None:
+    """Make sure nothing tries to reach the network (models are local)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

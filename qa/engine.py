@@ -1,0 +1,131 @@
+"""The one facade the CLI, the web app and the evaluator call."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .answer import Answer, validate_question
+from .config import Config, load_config, setup_offline_env
+from .documents import Document, load_document
+from .embedder import Embedder
+from .evidence import IdfTable, build_answer, decide, rank_sentences
+from .indexer import IndexReport, update_index
+from .question import parse_question
+from .retrieve import search
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Index a folder of articles and answer questions with exact, cited quotes.
+
+    >>> engine = Engine(docs_dir="seeds", index_dir="index")
+    >>> engine.ensure_index()
+    >>> engine.ask("Who signed the agreement?").to_dict()
+    """
+
+    def __init__(self, config: Config | None = None, **overrides):
+        setup_offline_env()
+        self.config = (config or load_config()).with_(**overrides)
+        self._embedder: Embedder | None = None
+        self._data: store.IndexData | None = None
+        self._idf: IdfTable | None = None
+        self._lock = threading.RLock()
+
+    # -- components ------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = Embedder(self.config.model_path, self.config.query_encoder)
+        return self._embedder
+
+    @property
+    def data(self) -> store.IndexData:
+        """The loaded index (raises IndexMissing / IndexCorrupt with advice)."""
+        with self._lock:
+            if self._data is None:
+                data = store.load(self.config.index_dir)
+                model = data.manifest.get("model", {})
+                if model.get("fingerprint") != self.embedder.info.fingerprint:
+                    raise store.IndexCorrupt(
+                        f"The index in {self.config.index_dir} was built with model '{model.get('name')}' "
+                        f"({model.get('path')}), but the configured model is '{self.embedder.info.name}' "
+                        f"({self.embedder.info.path}). Rebuild it with: python -m qa index --index "
+                        f"{self.config.index_dir}, or set QA_MODEL to the model it was built with.")
+                self._data = data
+                self._idf = IdfTable(data)
+            return self._data
+
+    def reload(self) -> None:
+        """Forget the loaded index (after it was rebuilt by someone else)."""
+        with self._lock:
+            self._data = None
+            self._idf = None
+
+    # -- indexing ----------------------------------------------------------------------
+    def index(self, paths: list[Path] | None = None, progress: bool = True, on_progress=None,
+              crash_hook=None) -> IndexReport:
+        """Build or update the index from ``paths`` (default: the docs folder)."""
+        sources = [Path(p) for p in (paths or [self.config.docs_dir])]
+        with self._lock:
+            report = update_index(self.config, sources, self.embedder, progress=progress, on_progress=on_progress,
+                                  crash_hook=crash_hook)
+            if report.written:
+                self.reload()
+            return report
+
+    def ensure_index(self, progress: bool = True) -> IndexReport | None:
+        """Build the index from the docs folder if it is missing, damaged or built with another model."""
+        try:
+            _ = self.data
+            return None
+        except (store.IndexMissing, store.IndexCorrupt) as exc:
+            log.warning("%s", str(exc).split(". Rebuild")[0] + "; building it from %s" % self.config.docs_dir)
+            return self.index(progress=progress)
+
+    # -- questions ---------------------------------------------------------------------
+    def ask(self, question: str, history: list[str] | None = None, k: int = 3) -> Answer:
+        """Answer a question from the documents (``history``: earlier questions, oldest first)."""
+        text = validate_question(question, self.config.max_question_chars)
+        history = [validate_question(h, self.config.max_question_chars) for h in (history or []) if h and h.strip()]
+        data = self.data
+        q = parse_question(text, history)
+        if data.n_passages == 0:
+            return Answer.not_found(text, why="the index holds no documents")
+        qvec = self.embedder.encode_queries([q.search_text])[0]
+        hits = search(data, qvec, q.search_text, k=self.config.candidates)
+        ranked = rank_sentences(data, q, qvec, hits, self._idf)
+        abstain, why, _ = decide(data, q, ranked, self._idf)
+        if abstain:
+            return Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
+        return build_answer(data, q, ranked, k=max(1, k))
+
+    # -- documents ----------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        """Indexed documents: doc, title, date, author, passages."""
+        data = self.data
+        return [dict(data.manifest["docs"][d], doc=d) for d in data.doc_ids]
+
+    def document(self, doc_id: str) -> Document:
+        """Re-read an indexed document from its file (for the source viewer)."""
+        meta = self.data.manifest["docs"].get(doc_id)
+        if meta is None:
+            raise KeyError(f"{doc_id} is not in the index")
+        doc = load_document(Path(meta["path"]), None, self.config.max_file_bytes)
+        doc.doc_id = doc_id
+        return doc
+
+
+def timed(fn, *args, **kwargs):
+    """Call ``fn`` and return (result, milliseconds)."""
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - t) * 1000.0
+
+
+__all__ = ["Engine", "timed", "np"]

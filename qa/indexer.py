@@ -1,0 +1,296 @@
+"""Build or update the index: only new or changed documents are embedded."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .bm25 import BM25Index
+from .config import Config
+from .documents import Document, IngestError, file_sha256, find_files, load_document
+from .embedder import Embedder
+from .passages import make_passages, sentences_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    """What an ``index`` run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[str] = field(default_factory=list)
+    rebuilt: str | None = None  # why everything was re-embedded, if it was
+    passages: int = 0
+    embedded_passages: int = 0
+    seconds: float = 0.0
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+    def summary(self) -> str:
+        """Human-readable report for the terminal."""
+        lines = []
+        if self.rebuilt:
+            lines.append(f"Rebuilt the whole index: {self.rebuilt}")
+        for label, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            lines.append(f"{label:>9}: {len(items)}" + (f"  ({', '.join(items)})" if items else ""))
+        lines.append(f"{'unchanged':>9}: {len(self.unchanged)}")
+        lines.append(f"{'skipped':>9}: {len(self.skipped)}")
+        for name, reason in self.skipped:
+            lines.append(f"           - {reason}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        lines.append(f"{self.passages} passages in the index; {self.embedded_passages} embedded in {self.seconds:.1f}s")
+        return "\n".join(lines)
+
+
+@dataclass
+class _DocData:
+    """One document's rows, ready to be concatenated into the index arrays."""
+
+    doc_id: str
+    meta: dict
+    sent_start: np.ndarray
+    sent_end: np.ndarray
+    sent_kind: np.ndarray
+    sent_texts: list[str]
+    sent_quotes: list[str]
+    passage_lo: np.ndarray  # local sentence indices
+    passage_hi: np.ndarray
+    passage_texts: list[str]
+    passage_vecs: np.ndarray | None = None
+    sent_vecs: np.ndarray | None = None
+
+
+def _from_document(doc: Document, cfg: Config) -> _DocData:
+    sents = sentences_of(doc)
+    passages = make_passages(doc.doc_id, doc.title, sents, cfg.passage_words, cfg.passage_sentences,
+                             cfg.passage_overlap)
+    dd = _DocData(
+        doc_id=doc.doc_id,
+        meta={**doc.meta(), "path": str(doc.path), "sha256": doc.sha256, "sentences": len(sents),
+              "passages": len(passages), "warnings": doc.warnings},
+        sent_start=np.array([s.start for s in sents], np.int64),
+        sent_end=np.array([s.end for s in sents], np.int64),
+        sent_kind=np.array([1 if s.kind == "title" else 0 for s in sents], np.int8),
+        sent_texts=[s.text for s in sents],
+        sent_quotes=[doc.text[s.start : s.end] for s in sents],
+        passage_lo=np.array([p.lo for p in passages], np.int64),
+        passage_hi=np.array([p.hi for p in passages], np.int64),
+        passage_texts=[p.text for p in passages],
+    )
+    dd._offsets = [p.offsets for p in passages]  # type: ignore[attr-defined]
+    return dd
+
+
+def _from_index(data: store.IndexData, d: int) -> _DocData:
+    """Rows of document ``d`` of an existing index (no re-embedding)."""
+    doc_id = data.doc_ids[d]
+    p_idx = np.nonzero(data.passage_doc == d)[0]
+    s_idx = np.nonzero(data.sent_doc == d)[0]
+    s0 = int(s_idx[0]) if len(s_idx) else 0
+    s1 = int(s_idx[-1]) + 1 if len(s_idx) else 0
+    p0 = int(p_idx[0]) if len(p_idx) else 0
+    p1 = int(p_idx[-1]) + 1 if len(p_idx) else 0
+    return _DocData(
+        doc_id=doc_id, meta=dict(data.manifest["docs"][doc_id]),
+        sent_start=np.asarray(data.sent_start[s0:s1]), sent_end=np.asarray(data.sent_end[s0:s1]),
+        sent_kind=np.asarray(data.sent_kind[s0:s1]),
+        sent_texts=data.sent_texts.slice(s0, s1), sent_quotes=data.sent_quotes.slice(s0, s1),
+        passage_lo=np.asarray(data.passage_lo[p0:p1]) - s0, passage_hi=np.asarray(data.passage_hi[p0:p1]) - s0,
+        passage_texts=data.passage_texts.slice(p0, p1),
+        passage_vecs=np.asarray(data.passage_vecs[p0:p1], np.float32),
+        sent_vecs=np.asarray(data.sent_vecs[s0:s1], np.float32),
+    )
+
+
+def build_dense(vectors: np.ndarray, cfg: Config):
+    """Exact inner-product FAISS index, or HNSW past ``cfg.ann_threshold`` passages."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) > cfg.ann_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 64
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True)
+
+
+def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress: bool = True,
+                 on_progress=None, crash_hook=None) -> IndexReport:
+    """Make the index in ``cfg.index_dir`` mirror the documents under ``sources``.
+
+    Unchanged documents (same content hash, same model) keep their vectors; new and
+    changed ones are embedded; documents no longer present are dropped. A different
+    model, format or a damaged index forces a full rebuild, said in the report.
+    """
+    t0 = time.perf_counter()
+    report = IndexReport()
+    index_dir = Path(cfg.index_dir)
+    info = embedder.info
+    model_entry = {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim}
+    pipeline = {"passage_words": cfg.passage_words, "passage_sentences": cfg.passage_sentences,
+                "passage_overlap": cfg.passage_overlap}
+
+    with store.write_lock(index_dir):
+        old: store.IndexData | None = None
+        try:
+            old = store.load(index_dir, with_search=False)
+            old_model = old.manifest.get("model", {})
+            if old_model.get("fingerprint") != info.fingerprint:
+                report.rebuilt = (f"the index was built with model '{old_model.get('name')}' and the current model is "
+                                  f"'{info.name}'")
+                old = None
+            elif old.manifest.get("pipeline") != pipeline:
+                report.rebuilt = "the passage settings changed"
+                old = None
+        except store.IndexMissing:
+            pass
+        except store.IndexCorrupt as exc:
+            report.rebuilt = f"the previous index could not be read ({exc})"
+            old = None
+
+        old_pos = {d: i for i, d in enumerate(old.doc_ids)} if old else {}
+        files = find_files(sources)
+        seen: dict[str, Path] = {}
+        kept: list[_DocData] = []
+        fresh: list[_DocData] = []
+        for path, root in files:
+            doc_id = path.relative_to(root).as_posix()
+            if doc_id in seen:
+                doc_id = f"{root.name}/{doc_id}"
+            seen[doc_id] = path
+            try:
+                size = path.stat().st_size
+                if size > cfg.max_file_bytes:
+                    raise IngestError(f"{doc_id}: too large ({size / 1e6:.1f} MB > {cfg.max_file_bytes / 1e6:.1f} MB "
+                                      "limit); split it or raise QA_MAX_FILE_BYTES")
+                if old and doc_id in old_pos:
+                    sha = file_sha256(path.read_bytes())
+                    if old.manifest["docs"][doc_id].get("sha256") == sha:
+                        dd = _from_index(old, old_pos[doc_id])
+                        dd.meta["path"] = str(path.resolve())
+                        kept.append(dd)
+                        report.unchanged.append(doc_id)
+                        continue
+                doc = load_document(path, root, cfg.max_file_bytes)
+                doc.doc_id = doc_id
+                report.warnings += doc.warnings
+                dd = _from_document(doc, cfg)
+                dd.meta["doc"] = doc_id
+                fresh.append(dd)
+                (report.updated if doc_id in old_pos else report.added).append(doc_id)
+            except IngestError as exc:
+                report.skipped.append((doc_id, str(exc)))
+                log.warning("skipped %s", exc)
+        report.removed = [d for d in old_pos if d not in {x.doc_id for x in kept + fresh}]
+
+        if not report.changed and old is not None:
+            report.passages = old.n_passages
+            report.seconds = time.perf_counter() - t0
+            return report
+
+        # embed new and changed documents, longest passages first in batches
+        texts = [t for dd in fresh for t in dd.passage_texts]
+        offsets = [o for dd in fresh for o in dd._offsets]  # type: ignore[attr-defined]
+        bar = _progress_bar(len(texts), progress and bool(texts))
+        done = [0]
+
+        def step(n: int) -> None:
+            bar.update(n)
+            done[0] += n
+            if on_progress:
+                on_progress(done[0], len(texts))
+
+        if texts:
+            log.info("embedding %d passages of %d documents", len(texts), len(fresh))
+            P, S = embedder.encode_passages(texts, offsets, cfg.batch_size, progress=step)
+        else:
+            P, S = np.zeros((0, info.dim), np.float32), []
+        bar.close()
+        k = 0
+        for dd in fresh:
+            n = len(dd.passage_texts)
+            dd.passage_vecs = P[k : k + n]
+            svecs = np.zeros((len(dd.sent_texts), info.dim), np.float32)
+            counts = np.zeros(len(dd.sent_texts), np.float32)
+            for j in range(n):  # a sentence in several passages gets the mean of its vectors
+                lo, hi = int(dd.passage_lo[j]), int(dd.passage_hi[j])
+                svecs[lo:hi] += S[k + j]
+                counts[lo:hi] += 1
+            missing = counts == 0  # e.g. a headline folded into every passage
+            if missing.any():
+                svecs[missing] = embedder.encode_texts([dd.sent_texts[i] for i in np.nonzero(missing)[0]])
+                counts[missing] = 1
+            svecs /= counts[:, None]
+            dd.sent_vecs = svecs / np.clip(np.linalg.norm(svecs, axis=1, keepdims=True), 1e-12, None)
+            k += n
+        report.embedded_passages = len(texts)
+
+        order = {d: i for i, d in enumerate(seen)}
+        docs = sorted(kept + fresh, key=lambda dd: order[dd.doc_id])
+        _write(cfg, index_dir, docs, model_entry, pipeline, [str(Path(s).resolve()) for s in sources], crash_hook)
+        report.passages = sum(len(dd.passage_texts) for dd in docs)
+        report.written = True
+        report.seconds = time.perf_counter() - t0
+        log.info("index written to %s: %d documents, %d passages", index_dir, len(docs), report.passages)
+        return report
+
+
+def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict, pipeline: dict, sources: list[str],
+           crash_hook=None) -> None:
+    dim = model_entry["dim"]
+    sent_off = 0
+    arrays = {k: [] for k in ("passage_doc", "passage_lo", "passage_hi", "sent_doc", "sent_start", "sent_end",
+                              "sent_kind")}
+    for i, dd in enumerate(docs):
+        arrays["passage_doc"].append(np.full(len(dd.passage_texts), i, np.int32))
+        arrays["passage_lo"].append(dd.passage_lo + sent_off)
+        arrays["passage_hi"].append(dd.passage_hi + sent_off)
+        arrays["sent_doc"].append(np.full(len(dd.sent_texts), i, np.int32))
+        arrays["sent_start"].append(dd.sent_start)
+        arrays["sent_end"].append(dd.sent_end)
+        arrays["sent_kind"].append(dd.sent_kind)
+        sent_off += len(dd.sent_texts)
+    dtypes = {"passage_doc": np.int32, "sent_doc": np.int32, "sent_kind": np.int8}
+    arrays = {k: (np.concatenate(v) if v else np.zeros(0, dtypes.get(k, np.int64))).astype(dtypes.get(k, np.int64))
+              for k, v in arrays.items()}
+    P = np.concatenate([dd.passage_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
+    S = np.concatenate([dd.sent_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
+    passage_texts = [t for dd in docs for t in dd.passage_texts]
+    manifest = {
+        "model": model_entry,
+        "pipeline": pipeline,
+        "sources": sources,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "counts": {"documents": len(docs), "passages": len(passage_texts), "sentences": int(len(S))},
+        "dense": "hnsw" if len(P) > cfg.ann_threshold else "flat",
+        "doc_order": [dd.doc_id for dd in docs],
+        "docs": {dd.doc_id: dd.meta for dd in docs},
+    }
+    store.write(index_dir, manifest, arrays, P, S, [t for dd in docs for t in dd.sent_texts],
+                [t for dd in docs for t in dd.sent_quotes], passage_texts, build_dense(P, cfg),
+                BM25Index.build(passage_texts), crash_hook=crash_hook)

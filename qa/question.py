@@ -1,0 +1,133 @@
+"""Understand a question: the kind of answer it wants, its key terms, follow-ups."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .bm25 import stopwords, tokenize
+
+# Expected answer types and the spaCy entity labels that can fill them.
+TYPE_LABELS = {
+    "person": {"PERSON"},
+    "who": {"PERSON", "ORG", "NORP", "GPE"},
+    "org": {"ORG", "GPE", "NORP"},
+    "date": {"DATE", "TIME"},
+    "place": {"GPE", "LOC", "FAC", "ORG"},
+    "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
+    "money": {"MONEY"},
+    "percent": {"PERCENT"},
+    "duration": {"DATE", "TIME", "QUANTITY", "CARDINAL"},
+    "thing": set(),
+    "reason": set(),
+}
+MONEY_NOUNS = r"(?:investment|cost|price|value|worth|amount|revenue|budget|funding|fund|funds|salary|fee|fees|" \
+              r"sum|capital|spending|expenditure|profit|sales|turnover|deal size|loan|fine|compensation)"
+COUNT_NOUNS = r"(?:number|population|employees|staff|workers|members|people|students|count|total)"
+PLACE_NOUNS = r"(?:city|country|place|location|venue|province|state|region|town|campus|site|building|nation|continent|county|capital)"
+ORG_NOUNS = r"(?:organi[sz]ations?|company|companies|firm|firms|university|universities|institutions?|agency|agencies|" \
+            r"group|groups|team|party|parties|government|governments|school|schools|enterprises?|bank|banks|ministry)"
+PERSON_NOUNS = r"(?:person|people|man|woman|official|officials|president|chairman|leader|director|minister|secretary|" \
+               r"signatory|signatories|representative|ceo|king|queen|emperor|author|scientist|player|actor|singer)"
+DATE_NOUNS = r"(?:year|date|day|month|time|century|decade|era|period|season|week)"
+
+RULES: list[tuple[str, str]] = [
+    (r"^\s*(?:in |on |at |by |from |since |until )?what (?:year|date|day|month|time|century|decade)\b", "date"),
+    (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b", "date"),
+    (r"\bhow (?:long|old)\b", "duration"),
+    (r"\bhow much\b.*\b(?:cost|pay|paid|worth|money|invest|spend|spent|raise|raised|price|dollars?|yuan|euros?|pounds?)\b|\bin (?:yuan|dollars|euros|pounds|rmb|usd)\b", "money"),
+    (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:\w+ )?{MONEY_NOUNS}\b", "money"),
+    (r"\bwhat percent(?:age)?\b|\bwhat share\b|\bhow many percent\b", "percent"),
+    (r"\bhow (?:many|much)\b|\bwhat (?:is |was )?the (?:number|population|count)\b", "number"),
+    (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:total )?{COUNT_NOUNS} of\b", "number"),
+    (r"^\s*(?:in |at |from )?where\b|\bwhere (?:was|were|is|are|did|do|does)\b", "place"),
+    (rf"\b(?:what|which|in which|in what) {PLACE_NOUNS}\b", "place"),
+    (rf"\b(?:what|which) {ORG_NOUNS}\b", "org"),
+    (rf"\b(?:what|which) {PERSON_NOUNS}\b", "person"),
+    (r"^\s*(?:\w+ )?(?:who|whom|whose)\b|\bwho\b", "who"),
+    (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|is|was)\b", "reason"),
+]
+ANAPHORA_RE = re.compile(r"\b(?:they|them|their|theirs|it|its|he|him|his|she|her|hers|this|that|these|those|there|"
+                         r"the two|both|the same|the agreement|the deal|the ceremony|the event|the meeting)\b", re.I)
+CAP_RE = re.compile(r"\b[A-Z][\w'’.\-]*(?:\s+(?:of|and|for|the|de|du|van|von|&)?\s*[A-Z][\w'’.\-]*)*")
+NUM_RE = re.compile(r"\b\d[\d,.]*\b")
+QUESTION_OPENERS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "in", "on", "at", "did",
+                    "does", "do", "is", "was", "were", "are", "and", "but", "so", "then", "for", "from", "by", "the",
+                    "a", "an", "to", "of", "with", "can", "could", "will", "would", "has", "have", "had", "tell", "name",
+                    "list", "give", "according"}
+
+
+@dataclass
+class Question:
+    """A parsed question."""
+
+    text: str  # as asked
+    search_text: str  # what retrieval searches (with the topic of earlier turns for follow-ups)
+    answer_type: str  # key of TYPE_LABELS
+    terms: list[str]  # stemmed content tokens of the question itself
+    key_terms: list[str] = field(default_factory=list)  # stemmed tokens of names/numbers it mentions
+    context_terms: list[str] = field(default_factory=list)  # stemmed tokens carried over from history
+    is_followup: bool = False
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer the question asks for (see ``TYPE_LABELS``)."""
+    q = question.lower()
+    for pattern, kind in RULES:
+        if re.search(pattern, q):
+            return kind
+    return "thing"
+
+
+def key_phrases(question: str) -> list[str]:
+    """Names and numbers the question mentions (capitalised phrases not opening it)."""
+    phrases = []
+    for m in CAP_RE.finditer(question):
+        phrase = m.group(0).strip()
+        first = phrase.split()[0].lower().strip("'’")
+        if m.start() == 0 or first in QUESTION_OPENERS:
+            rest = phrase.split()[1:]
+            if m.start() == 0 and first in QUESTION_OPENERS or first in QUESTION_OPENERS:
+                phrase = " ".join(rest)
+        if phrase and phrase.lower() not in QUESTION_OPENERS:
+            phrases.append(phrase)
+    phrases += NUM_RE.findall(question)
+    return phrases
+
+
+def _stems(phrases: list[str]) -> list[str]:
+    out: list[str] = []
+    for p in phrases:
+        for t in tokenize(p):
+            if t not in out:
+                out.append(t)
+    return out
+
+
+def is_followup(question: str, history: list[str]) -> bool:
+    """A question that leans on earlier turns: pronouns/“that X” without names of its own, or very short."""
+    if not history:
+        return False
+    own_keys = [p for p in key_phrases(question) if not NUM_RE.fullmatch(p)]
+    n_words = len(question.split())
+    if own_keys and n_words > 4:
+        return False
+    return bool(ANAPHORA_RE.search(question)) or n_words <= 4 or not tokenize(question)
+
+
+def parse_question(question: str, history: list[str] | None = None) -> Question:
+    """Analyse a question, folding in the topic of the latest earlier turn for follow-ups."""
+    history = [h for h in (history or []) if h and h.strip()]
+    follow = is_followup(question, history)
+    search_text = question
+    context_terms: list[str] = []
+    if follow:
+        # the latest earlier question that names something carries the topic
+        topic = next((h for h in reversed(history) if key_phrases(h)), history[-1])
+        search_text = f"{topic} {question}"
+        context_terms = [t for t in tokenize(topic) if t not in tokenize(question)]
+    terms = [t for t in dict.fromkeys(tokenize(question)) if t not in stopwords()]
+    keys = _stems(key_phrases(question))
+    if follow:
+        keys = list(dict.fromkeys(keys + _stems(key_phrases(search_text))))
+    return Question(text=question, search_text=search_text, answer_type=answer_type(question), terms=terms,
+                    key_terms=keys, context_terms=context_terms, is_followup=follow)

@@ -1,0 +1,264 @@
+"""The index on disk: manifest, arrays, FAISS and BM25, written atomically.
+
+Layout of the index folder::
+
+    manifest.json        format version, model, documents (with content hashes), data folder name
+    v-<id>/              one complete version of the data
+        arrays.npz       passage → sentences, sentence → document and exact source span
+        passage_vecs.npy sentence_vecs.npy (float16)
+        sentences.bin/.off, passages.bin/.off   UTF-8 texts
+        dense.faiss      FAISS index over passage vectors
+        bm25/            bm25s index over passage texts
+
+A new version is written to a temporary folder, renamed into place, and only
+then does ``manifest.json`` (replaced atomically) point to it. A crash at any
+moment leaves the previous manifest pointing at the previous complete version.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 3
+MANIFEST = "manifest.json"
+
+
+class IndexError_(Exception):
+    """Base for index problems; the message says what to do."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class TextTable:
+    """Many strings stored as one UTF-8 blob plus offsets; decoded on access (memory-mapped)."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+        self.blob = blob
+        self.offsets = offsets
+
+    @classmethod
+    def from_list(cls, texts: list[str]) -> "TextTable":
+        encoded = [t.encode("utf-8") for t in texts]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        if encoded:
+            offsets[1:] = np.cumsum([len(e) for e in encoded])
+        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
+        return cls(blob, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+
+    def slice(self, lo: int, hi: int) -> list[str]:
+        return [self[i] for i in range(lo, hi)]
+
+    def save(self, path: Path) -> None:
+        with open(path.with_suffix(".bin"), "wb") as f:
+            f.write(self.blob.tobytes())
+        np.save(path.with_suffix(".off.npy"), self.offsets)
+
+    @classmethod
+    def load(cls, path: Path) -> "TextTable":
+        offsets = np.load(path.with_suffix(".off.npy"))
+        size = path.with_suffix(".bin").stat().st_size
+        if size != int(offsets[-1]):
+            raise IndexCorrupt(f"{path.with_suffix('.bin')} is truncated")
+        blob = np.memmap(path.with_suffix(".bin"), dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        return cls(blob, offsets)
+
+
+@dataclass
+class IndexData:
+    """Everything the retriever needs, loaded from one version folder."""
+
+    manifest: dict
+    doc_ids: list[str]
+    passage_doc: np.ndarray  # int32, index into doc_ids
+    passage_lo: np.ndarray  # int64, first sentence (global index)
+    passage_hi: np.ndarray  # int64, one past the last sentence
+    sent_doc: np.ndarray  # int32
+    sent_start: np.ndarray  # int64 offsets into the source text
+    sent_end: np.ndarray
+    sent_kind: np.ndarray  # int8: 1 = headline
+    passage_vecs: np.ndarray  # float32 [n_passages, dim]
+    sent_vecs: np.ndarray  # float16 [n_sentences, dim]
+    sent_texts: TextTable  # clean sentence text (what is scored)
+    sent_quotes: TextTable  # exact source slice of each sentence (what is quoted)
+    passage_texts: TextTable
+    dense: object = None  # faiss index
+    bm25: object = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_passages(self) -> int:
+        return int(len(self.passage_doc))
+
+    def doc_meta(self, i: int) -> dict:
+        return self.manifest["docs"][self.doc_ids[i]]
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest, or raise IndexMissing / IndexCorrupt with advice."""
+    path = Path(index_dir) / MANIFEST
+    if not path.is_file():
+        raise IndexMissing(f"No index in {index_dir}. Build it with: python -m qa index [PATH ...] --index {index_dir}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or "docs" not in manifest or "data_dir" not in manifest:
+            raise ValueError("missing keys")
+    except (ValueError, OSError) as exc:
+        raise IndexCorrupt(f"The index manifest {path} is unreadable ({exc}). "
+                           f"Rebuild it with: python -m qa index --index {index_dir}") from exc
+    return manifest
+
+
+def load(index_dir: Path, with_search: bool = True) -> IndexData:
+    """Load the current version of the index (FAISS and BM25 too when ``with_search``)."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorrupt(f"The index in {index_dir} has format {manifest.get('format_version')}, this version "
+                           f"reads {FORMAT_VERSION}. Rebuild it with: python -m qa index --index {index_dir}")
+    vdir = index_dir / manifest["data_dir"]
+    try:
+        arrays = np.load(vdir / "arrays.npz")
+        data = IndexData(
+            manifest=manifest,
+            doc_ids=list(manifest["doc_order"]),
+            passage_doc=arrays["passage_doc"], passage_lo=arrays["passage_lo"], passage_hi=arrays["passage_hi"],
+            sent_doc=arrays["sent_doc"], sent_start=arrays["sent_start"], sent_end=arrays["sent_end"],
+            sent_kind=arrays["sent_kind"],
+            passage_vecs=np.load(vdir / "passage_vecs.npy", mmap_mode="r"),
+            sent_vecs=np.load(vdir / "sentence_vecs.npy", mmap_mode="r"),
+            sent_texts=TextTable.load(vdir / "sentences"),
+            sent_quotes=TextTable.load(vdir / "quotes"),
+            passage_texts=TextTable.load(vdir / "passages"),
+        )
+        n_p, n_s = data.n_passages, len(data.sent_doc)
+        if (len(data.passage_vecs) != n_p or len(data.sent_vecs) != n_s or len(data.sent_texts) != n_s or len(data.sent_quotes) != n_s
+                or len(data.passage_texts) != n_p or n_p != manifest.get("counts", {}).get("passages")):
+            raise ValueError("array sizes disagree")
+        if with_search:
+            import faiss
+
+            from .bm25 import BM25Index
+
+            data.dense = faiss.read_index(str(vdir / "dense.faiss"))
+            if data.dense.ntotal != n_p:
+                raise ValueError("FAISS index size disagrees")
+            data.bm25 = BM25Index.load(vdir / "bm25")
+            if data.bm25.size != n_p:
+                raise ValueError("BM25 index size disagrees")
+    except IndexError_:
+        raise
+    except Exception as exc:
+        raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
+                           f"Rebuild it with: python -m qa index --index {index_dir}") from exc
+    return data
+
+
+@contextmanager
+def write_lock(index_dir: Path):
+    """Exclusive lock so two processes never write the same index at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passage_vecs: np.ndarray,
+          sent_vecs: np.ndarray, sent_texts: list[str] | TextTable, sent_quotes: list[str] | TextTable,
+          passage_texts: list[str] | TextTable,
+          dense, bm25, crash_hook=None) -> None:
+    """Write a new complete version and switch the manifest to it atomically.
+
+    ``crash_hook(stage)`` is called between steps (tests use it to simulate a crash).
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        np.savez(tmp / "arrays.npz", **arrays)
+        np.save(tmp / "passage_vecs.npy", np.ascontiguousarray(passage_vecs, dtype=np.float32))
+        np.save(tmp / "sentence_vecs.npy", np.ascontiguousarray(sent_vecs, dtype=np.float16))
+        st = sent_texts if isinstance(sent_texts, TextTable) else TextTable.from_list(sent_texts)
+        pt = passage_texts if isinstance(passage_texts, TextTable) else TextTable.from_list(passage_texts)
+        qt = sent_quotes if isinstance(sent_quotes, TextTable) else TextTable.from_list(sent_quotes)
+        st.save(tmp / "sentences")
+        qt.save(tmp / "quotes")
+        pt.save(tmp / "passages")
+        if crash_hook:
+            crash_hook("data")
+        import faiss
+
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        bm25.save(tmp / "bm25")
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                with open(f, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        if crash_hook:
+            crash_hook("before-rename")
+        os.rename(tmp, index_dir / name)
+        _fsync_dir(index_dir)
+        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION)
+        mtmp = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+        with open(mtmp, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if crash_hook:
+            crash_hook("before-manifest")
+        os.replace(mtmp, index_dir / MANIFEST)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    cleanup(index_dir, keep=name)
+
+
+def cleanup(index_dir: Path, keep: str) -> None:
+    """Remove old versions and leftovers of interrupted writes."""
+    for p in Path(index_dir).iterdir():
+        if p.name == keep:
+            continue
+        if p.is_dir() and (p.name.startswith("v-") or p.name.startswith(".tmp-")):
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.is_file() and p.name.startswith(f".{MANIFEST}.") and p.name.endswith(".tmp"):
+            p.unlink(missing_ok=True)

@@ -1,0 +1,54 @@
+"""Shared fixtures: one real embedding model and one real index of the seed articles per test session."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2 model, loaded once."""
+    from qa.embedder import Embedder
+
+    e = Embedder()
+    _ = e.model
+    return e
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory, embedder):
+    """An Engine with a real index of a copy of seeds/ (do not modify its files)."""
+    from qa.engine import Engine
+
+    docs = tmp_path_factory.mktemp("seed_docs")
+    for f in SEEDS.iterdir():
+        shutil.copy(f, docs / f.name)
+    engine = Engine(docs_dir=docs, index_dir=tmp_path_factory.mktemp("seed_index"))
+    engine._embedder = embedder
+    engine.index(progress=False)
+    return engine
+
+
+@pytest.fixture
+def make_engine(tmp_path, embedder):
+    """Factory: an Engine over a fresh folder in tmp_path sharing the loaded model."""
+    from qa.engine import Engine
+
+    def make(docs_dir: Path | None = None, index_dir: Path | None = None, **kw):
+        docs_dir = docs_dir or (tmp_path / "docs")
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        engine = Engine(docs_dir=docs_dir, index_dir=index_dir or (tmp_path / "index"), **kw)
+        engine._embedder = embedder
+        return engine
+
+    return make
