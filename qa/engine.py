@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,22 @@ from .documents import Document, load_document
 from .embedder import Embedder
 from .evidence import IdfTable, build_answer, decide, rank_sentences
 from .indexer import IndexReport, update_index
-from .question import parse_question
-from .retrieve import search
+from .question import Question, parse_question
+from .retrieve import Hit, search
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Trace:
+    """Everything one question went through."""
+
+    question: Question
+    hits: list[Hit]
+    ranked: list
+    answer: Answer
+    features: dict
+    qvec: np.ndarray | None = None
 
 
 class Engine:
@@ -91,19 +104,25 @@ class Engine:
     # -- questions ---------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, k: int = 3) -> Answer:
         """Answer a question from the documents (``history``: earlier questions, oldest first)."""
+        return self.trace(question, history, k).answer
+
+    def trace(self, question: str, history: list[str] | None = None, k: int = 3, mode: str = "hybrid") -> Trace:
+        """Answer a question and keep every intermediate result (for evaluation and debugging)."""
         text = validate_question(question, self.config.max_question_chars)
         history = [validate_question(h, self.config.max_question_chars) for h in (history or []) if h and h.strip()]
         data = self.data
         q = parse_question(text, history)
         if data.n_passages == 0:
-            return Answer.not_found(text, why="the index holds no documents")
+            return Trace(q, [], [], Answer.not_found(text, why="the index holds no documents"), {})
         qvec = self.embedder.encode_queries([q.search_text])[0]
-        hits = search(data, qvec, q.search_text, k=self.config.candidates)
+        hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode)
         ranked = rank_sentences(data, q, qvec, hits, self._idf)
-        abstain, why, _ = decide(data, q, ranked, self._idf)
+        abstain, why, feats = decide(data, q, ranked, self._idf)
         if abstain:
-            return Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
-        return build_answer(data, q, ranked, k=max(1, k))
+            ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
+        else:
+            ans = build_answer(data, q, ranked, k=max(1, k))
+        return Trace(q, hits, ranked, ans, feats, qvec)
 
     # -- documents ----------------------------------------------------------------------
     def documents(self) -> list[dict]:
@@ -119,13 +138,3 @@ class Engine:
         doc = load_document(Path(meta["path"]), None, self.config.max_file_bytes)
         doc.doc_id = doc_id
         return doc
-
-
-def timed(fn, *args, **kwargs):
-    """Call ``fn`` and return (result, milliseconds)."""
-    t = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, (time.perf_counter() - t) * 1000.0
-
-
-__all__ = ["Engine", "timed", "np"]
