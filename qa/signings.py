@@ -1,0 +1,984 @@
+"""Who signed what: signing events extracted from every indexed article.
+
+For each article the sentences that talk about a signing ("signed", "inked a
+deal", "entered into an agreement", "concluded a pact", "the signing ceremony
+...") are parsed with spaCy. Every such sentence gives a *mention*: the
+signatories (people, with the title and organisation an appositive gives them,
+or descriptions such as "the head of the college"), the parties (organisations
+or governments), the agreement, the date and the place. Mentions of one article
+that are about the same agreement are merged into one :class:`SigningEvent`,
+which keeps the exact quote (and its character offsets in the source file) of
+the sentence that reports it best.
+
+Nothing here knows any particular article: only English grammar and a few
+lists of common words.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+
+from .dates import resolve_date
+
+log = logging.getLogger(__name__)
+
+#: A cheap filter before parsing: sentences that may report a signing.
+CANDIDATE_RE = re.compile(
+    r"\b(?:sign(?:s|ed|ing)?|co-?sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|seal(?:s|ed|ing)?|conclud(?:e|es|ed|ing)|"
+    r"clinch(?:es|ed|ing)?|enter(?:s|ed|ing)?\s+into|struck|strikes?|signator(?:y|ies))\b", re.I)
+
+SIGN_VERBS = {"sign", "signed", "signs", "signing", "cosign", "co-sign", "countersign", "countersigned"}
+#: Verbs that count as a signing only with an agreement-like object.
+OBJECT_VERBS = {"ink", "inked", "inks", "inking", "seal", "sealed", "seals", "sealing", "conclude", "concluded",
+                "concludes", "concluding", "clinch", "clinched", "clinches", "clinching", "strike", "struck",
+                "strikes", "enter", "entered", "enters", "entering"}
+AGREEMENT_NOUNS = {"agreement", "agreements", "deal", "deals", "contract", "contracts", "pact", "pacts",
+                   "memorandum", "memoranda", "memorandums", "mou", "mous", "moa", "treaty", "treaties", "accord",
+                   "accords", "protocol", "protocols", "charter", "declaration", "letter", "partnership",
+                   "framework", "convention", "document", "documents", "deed", "lease", "compact", "arrangement",
+                   "understanding", "covenant", "alliance", "bill", "law", "order", "petition", "statement",
+                   "memo", "legislation", "decree", "act", "resolution", "communique", "communiqué", "roadmap",
+                   "programme", "program", "plan", "initiative", "concession", "licence", "license", "guarantee",
+                   "commitment", "undertaking", "loi", "mou", "consensus", "cooperation", "collaboration",
+                   "partnerships", "frameworks", "letters", "orders", "bills", "laws", "acts", "plans", "moas"}
+#: Words before a name that are part of a title, not of an organisation ("Vice", "Deputy").
+TITLE_PREFIX = {"vice", "deputy", "senior", "junior", "acting", "interim", "executive", "general", "mr", "mrs", "ms",
+                "dr", "prof", "professor", "sir", "madam", "first", "chief", "managing", "assistant", "associate"}
+#: Head nouns of descriptions of people ("the head of the college").
+ROLE_WORDS = {"head", "heads", "chief", "chiefs", "director", "directors", "president", "presidents", "chairman",
+              "chairwoman", "chairperson", "chair", "minister", "ministers", "secretary", "ceo", "cfo", "coo",
+              "representative", "representatives", "official", "officials", "mayor", "governor", "manager",
+              "managers", "ambassador", "envoy", "leader", "leaders", "dean", "officer", "executive",
+              "executives", "founder", "owner", "principal", "rector", "chancellor", "premier", "delegate",
+              "delegates", "deputy", "spokesman", "spokeswoman", "commissioner", "counterpart", "counterparts",
+              "partner", "boss", "general", "vice-president", "chairmen", "envoys", "negotiator", "negotiators"}
+#: Subjects that stand for the parties named elsewhere ("the two parties signed").
+PLACEHOLDER_WORDS = {"parties", "party", "sides", "side", "they", "both", "two", "all", "we", "partners",
+                     "institutions", "organizations", "organisations", "companies", "firms", "governments",
+                     "countries", "nations", "signatories"}
+STOP = {"the", "a", "an", "of", "and", "for", "on", "in", "at", "to", "with", "between", "by", "its", "their",
+        "this", "that", "these", "those", "new", "s", "'s", "’s"}
+GENERIC_AGREEMENT = AGREEMENT_NOUNS | {"cooperation", "strategic", "comprehensive", "signing", "ceremony"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+ORG_LABELS = {"ORG", "GPE", "NORP", "FAC"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
+
+
+@dataclass
+class Signatory:
+    name: str
+    title: str | None = None
+    organization: str | None = None
+    named: bool = True  # False for descriptions ("the head of the college")
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "organization": self.organization, "named": self.named}
+
+
+@dataclass
+class Mention:
+    """What one sentence says about a signing."""
+
+    sent: int  # global sentence index
+    strong: bool  # a clause that reports the signing (not "the signing of X marks ...")
+    headline: bool
+    signatories: list[Signatory] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
+    placeholder: bool = False  # "the two parties", "both sides", "they"
+    agreement: str | None = None
+    date_text: str | None = None
+    place: str | None = None
+    subject: str | None = None  # "to cooperate on ..." after the agreement
+
+
+@dataclass
+class SigningEvent:
+    doc: str
+    title: str | None
+    date: str | None
+    date_source: str | None  # "sentence", "earlier sentence", "article date", "unresolved"
+    date_text: str | None
+    place: str | None
+    parties: list[str]
+    signatories: list[Signatory]
+    agreement: str | None
+    quote: str
+    start: int
+    end: int
+    subject: str | None = None
+    sentences: list[int] = field(default_factory=list)
+    quotes: list[dict] = field(default_factory=list)  # every merged sentence: quote, start, end
+
+    def signatory_names(self) -> list[str]:
+        return [s.name for s in self.signatories]
+
+    def to_dict(self) -> dict:
+        return {"doc": self.doc, "title": self.title, "date": self.date, "date_source": self.date_source,
+                "date_text": self.date_text, "place": self.place, "parties": list(self.parties),
+                "signatories": [s.to_dict() for s in self.signatories], "agreement": self.agreement,
+                "subject": self.subject, "quote": self.quote, "start": self.start, "end": self.end, "quotes": list(self.quotes)}
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers over spaCy tokens and spans
+
+def _clean(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    text = text.strip(" ,;:()“”\"'‘’")
+    words = text.split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    while words and words[-1].lower() in {"and", "or", ","}:
+        words = words[:-1]
+    text = " ".join(words).strip(" ,;:")
+    return text or None
+
+
+def _tokens(text: str | None) -> set[str]:
+    if not text:
+        return set()
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP}
+
+
+def _span_text(doc, lo: int, hi: int) -> str:
+    return doc[lo:hi].text if hi > lo else ""
+
+
+def _np_bounds(tok, exclude_deps=("conj", "cc", "appos", "relcl", "acl", "punct", "advcl")):
+    """The noun phrase headed by ``tok`` without coordinated/appositive/clausal children."""
+    lo, hi = tok.i, tok.i + 1
+    for child in tok.children:
+        if child.dep_ in exclude_deps:
+            continue
+        if child.dep_ == "prep" and child.lower_ in {"with", "between", "among", "in", "at", "on", "during"}:
+            continue
+        sub = list(child.subtree)
+        lo = min(lo, sub[0].i)
+        hi = max(hi, sub[-1].i + 1)
+    # keep the span contiguous around the head
+    return lo, hi
+
+
+def _np_text(tok) -> str | None:
+    lo, hi = _np_bounds(tok)
+    return _clean(_span_text(tok.doc, lo, hi))
+
+
+def _conj_chain(tok) -> list:
+    out = [tok]
+    for child in tok.children:
+        if child.dep_ == "conj":
+            out.extend(_conj_chain(child))
+    return out
+
+
+def _clause_verb(tok):
+    """The nearest verb above ``tok`` (or ``tok`` itself)."""
+    cur = tok
+    for _ in range(30):
+        if cur.pos_ in ("VERB", "AUX") or cur.tag_.startswith("VB"):
+            return cur
+        if cur.head is cur:
+            return cur
+        cur = cur.head
+    return cur
+
+
+def _agreement_text(tok) -> str | None:
+    """The name of the agreement headed by ``tok`` (a LAW entity when the model found one)."""
+    doc = tok.doc
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end and ent.label_ in {"LAW", "WORK_OF_ART", "EVENT", "ORG"} and \
+                ent.end - ent.start > 1 and not any(t.tag_.startswith("VB") for t in ent):
+            return _clean(ent.text)
+    lo, hi = tok.i, tok.i + 1
+    for child in tok.lefts:
+        if child.dep_ in ("det", "predet", "poss", "punct", "nummod") and child.i == lo - 1 and child.dep_ != "poss":
+            continue
+        sub = list(child.subtree)
+        lo = min(lo, sub[0].i)
+    for child in tok.rights:
+        if child.dep_ == "prep" and child.lower_ in {"on", "for", "of", "to", "regarding", "concerning", "about"}:
+            pobj = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+            if pobj and not any(t.ent_type_ in {"DATE", "TIME"} for t in pobj[0].subtree):
+                hi = max(hi, list(child.subtree)[-1].i + 1)
+                continue
+        if child.dep_ in ("compound", "amod", "nmod") :
+            hi = max(hi, list(child.subtree)[-1].i + 1)
+        break
+    for t in doc[tok.i:hi]:
+        if t.dep_ == "prep" and t.lower_ in ("in", "at") and any(
+                g.dep_ == "pobj" and g.ent_type_ in PLACE_LABELS for g in t.children):
+            hi = t.i
+            break
+    text = _clean(_span_text(doc, lo, hi))
+    return text
+
+
+def _ents_in(doc, lo: int, hi: int, labels=None) -> list:
+    return [e for e in doc.ents if e.start >= lo and e.end <= hi and (labels is None or e.label_ in labels)]
+
+
+# ----------------------------------------------------------------------------------------------
+# people: names with their titles and organisations
+
+def _desc_end(doc, i: int, hi: int, stops: set[int]) -> int:
+    """Where an appositive that starts at ``i`` ends: a verb, a semicolon, the next person, ", and"."""
+    j = i
+    while j < hi and not doc[j].tag_.startswith("VB") and doc[j].text not in (";", "(", ")") and j not in stops:
+        if doc[j].text == "," and j + 1 < hi and doc[j + 1].lower_ in ("and", "while", "who", "which"):
+            break
+        j += 1
+    while j > i and doc[j - 1].text in (",", "and", "or"):
+        j -= 1
+    return j
+
+
+def _person_spans(doc, lo: int, hi: int) -> list:
+    """PERSON entities, and capitalised names the model missed that an appositive title follows
+    ("Marcus Reed, Chief Executive of ...")."""
+    spans = [e for e in _ents_in(doc, lo, hi, {"PERSON"})]
+    taken = {t for e in spans for t in range(e.start, e.end)}
+    i = lo
+    while i < hi:
+        if doc[i].tag_ == "NNP" and i not in taken and (i == lo or doc[i - 1].text in (",", "and", "by")):
+            j = i
+            while j < hi and doc[j].tag_ == "NNP" and j not in taken and j - i < 4:
+                j += 1
+            if 2 <= j - i <= 3 and j + 1 < hi and doc[j].text == ",":
+                k = j + 1
+                while k < hi and k - j <= 4 and doc[k].text[:1].isupper():
+                    if doc[k].lower_ in ROLE_WORDS:
+                        spans.append(doc[i:j])
+                        taken.update(range(i, j))
+                        break
+                    k += 1
+            i = max(j, i + 1)
+        else:
+            i += 1
+    return sorted(spans, key=lambda e: e.start)
+
+
+def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None = None
+              ) -> tuple[str | None, str | None]:
+    """(title, organization) for the name ``person`` (a Span) from the words around it.
+
+    An appositive after it ("X, Vice President of Y,") or words before it in the
+    same phrase ("Acme chief executive X").
+    """
+    title = org = None
+    stops = stops if stops is not None else {t for e in _person_spans(doc, lo_bound, hi_bound)
+                                             for t in range(e.start, e.end)}
+    i = person.end
+    if i < hi_bound and doc[i].text == ",":
+        desc_lo = i + 1
+        desc_hi = _desc_end(doc, desc_lo, hi_bound, stops)
+        first = doc[desc_lo] if desc_hi > desc_lo else None
+        if first is not None and (first.lower_ in ROLE_WORDS or first.lower_ in DETERMINERS or
+                                  (first.pos_ in ("PROPN", "NOUN", "ADJ") and first.ent_type_ not in
+                                   ("DATE", "TIME", "GPE", "CARDINAL"))):
+            title, org = _split_title(doc, desc_lo, desc_hi)
+    if title is None and org is None:
+        # words before the name in the same noun phrase
+        root = person.root
+        lefts = [t for t in doc[max(lo_bound, 0):person.start] if root in t.ancestors and t.head.i >= person.start]
+        if lefts:
+            lo = min(list(t.subtree)[0].i for t in lefts)
+            lo = max(lo, lo_bound)
+            pre = doc[lo:person.start]
+            ents = [e for e in pre.ents if e.label_ in ORG_LABELS]
+            if ents:
+                org = _clean(ents[-1].text.replace("'s", "").replace("’s", ""))
+                rest = [t.text for t in pre if not any(e.start <= t.i < e.end for e in ents) and t.tag_ != "POS"]
+                title = _clean(" ".join(rest))
+            else:
+                toks = [t for t in pre if t.tag_ != "POS"]
+                k = 0
+                while k < len(toks) and toks[k].tag_ == "NNP" and toks[k].lower_ not in ROLE_WORDS and \
+                        toks[k].lower_ not in TITLE_PREFIX:
+                    k += 1
+                if 0 < k < len(toks):
+                    org = _clean(" ".join(t.text for t in toks[:k]))
+                    title = _clean(" ".join(t.text for t in toks[k:]))
+                else:
+                    title = _clean(pre.text)
+    return title, org
+
+
+def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
+    """"Vice President of Acme University" → ("Vice President", "Acme University")."""
+    last = hi - 1
+    while last > lo and doc[last].is_punct:
+        last -= 1
+    tok = doc[last]
+    # climb to the pobj whose subtree ends at the end of the descriptor
+    cur = tok
+    while cur.head is not cur and cur.dep_ not in ("pobj",) and lo <= cur.head.i < hi:
+        cur = cur.head
+    if cur.dep_ == "pobj" and cur.head.lower_ in {"of", "at", "from", "for"} and lo < cur.head.i < hi:
+        sub = [t for t in cur.subtree if lo <= t.i < hi]
+        org_lo = min(t.i for t in sub)
+        if org_lo == cur.head.i + 1 and (cur.pos_ == "PROPN" or cur.ent_type_ in ORG_LABELS):
+            return _clean(_span_text(doc, lo, cur.head.i)), _clean(_span_text(doc, org_lo, last + 1))
+    ents = _ents_in(doc, lo, hi, ORG_LABELS)
+    if ents and ents[-1].end >= last + 1 and ents[-1].start > lo:
+        e = ents[-1]
+        before = doc[lo:e.start]
+        t = [x.text for x in before]
+        while t and t[-1].lower() in {"of", "at", "from", "for", ","}:
+            t.pop()
+        return _clean(" ".join(t)), _clean(e.text)
+    return _clean(_span_text(doc, lo, hi)), None
+
+
+def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, int]]]:
+    """Named people in doc[lo:hi] with titles, and the token ranges they and their titles cover."""
+    spans = _person_spans(doc, lo, hi)
+    stops = {t for e in spans for t in range(e.start, e.end)}
+    out, covered = [], []
+    for ent in spans:
+        name = _clean(ent.text)
+        if not name or name.lower() in STOP:
+            continue
+        title, org = _describe(doc, ent, lo, hi, stops)
+        out.append(Signatory(name=name, title=title, organization=org))
+        covered.append((ent.start, ent.end))
+        if ent.end < hi and doc[ent.end].text == ",":
+            covered.append((ent.end, _desc_end(doc, ent.end + 1, hi, stops) + 1))
+    return out, covered
+
+
+def _inside(tok, spans) -> bool:
+    return any(a <= tok.i < b for a, b in spans)
+
+
+# ----------------------------------------------------------------------------------------------
+# one sentence → mentions
+
+def _triggers(doc):
+    """(token, kind) for every word that reports a signing; kind is 'verb' or 'noun'."""
+    out = []
+    for tok in doc:
+        low = tok.lower_
+        if low in SIGN_VERBS or (tok.lemma_ and tok.lemma_.lower() in {"sign", "countersign", "cosign"}):
+            if tok.tag_.startswith("VB") or tok.pos_ == "VERB":
+                if any(c.dep_ == "prt" for c in tok.children):
+                    continue  # "signed up", "signed off"
+                obj = _agreement_of_verb(tok)
+                if obj is not None and obj.pos_ == "NOUN" and obj.lower_ not in AGREEMENT_NOUNS and \
+                        obj.ent_type_ not in ("LAW", "WORK_OF_ART") and \
+                        not any(c.lower_ in AGREEMENT_NOUNS for c in obj.children if c.dep_ == "compound"):
+                    continue  # "signed the guest book", "signed autographs"
+                out.append((tok, "verb"))
+            elif tok.tag_.startswith("NN") or tok.pos_ in ("NOUN", "PROPN", "ADJ"):
+                out.append((tok, "noun"))
+        elif low in OBJECT_VERBS and tok.tag_.startswith("VB"):
+            objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "obj")]
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "into":
+                    objs += [g for g in c.children if g.dep_ == "pobj"]
+            if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN"):
+                objs.append(tok.head)
+            if any(o.lower_ in AGREEMENT_NOUNS for o in objs):
+                out.append((tok, "verb"))
+    return out
+
+
+def _agreement_of_verb(verb):
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    cands = []
+    for c in verb.children:
+        if c.dep_ in ("dobj", "obj") or (passive and c.dep_ == "nsubjpass"):
+            cands.append(c)
+        if c.dep_ == "prep" and c.lower_ == "into":
+            cands += [g for g in c.children if g.dep_ == "pobj"]
+    if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+        cands.append(verb.head)
+    for c in cands:
+        if c.pos_ in ("NOUN", "PROPN") and c.lower_ not in ("it", "that", "which"):
+            return c
+    return cands[0] if cands else None
+
+
+def _subjects_of(verb):
+    """Subject heads (active) or agent heads (passive) of a signing verb, following conjoined verbs."""
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    if passive or verb.dep_ == "acl":
+        for c in verb.children:
+            if c.dep_ == "agent":
+                return [g for g in c.children if g.dep_ == "pobj"], True
+        return [], True
+    cur = verb
+    for _ in range(4):
+        subj = [c for c in cur.children if c.dep_ in ("nsubj", "csubj")]
+        if subj:
+            return subj, False
+        if cur.dep_ in ("conj", "xcomp", "advcl") and cur.head is not cur:
+            cur = cur.head
+            continue
+        break
+    return [], False
+
+
+def _purpose(tok) -> str | None:
+    """ "to cooperate on X" attached to the agreement or the verb, shortened."""
+    for c in tok.children:
+        if c.dep_ in ("acl", "advcl", "relcl") and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children):
+            words = [t.text for t in c.subtree]
+            text = " ".join(words[:16]) + (" ..." if len(words) > 16 else "")
+            return _clean(text.replace(" ,", ",").replace(" - ", "-"))
+    return None
+
+
+def _parties_from_preps(tok) -> list:
+    """Heads after "with"/"between"/"among" attached to ``tok``."""
+    heads = []
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("with", "between", "among", "amongst"):
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    heads.extend(_conj_chain(g))
+    return heads
+
+
+def _party_name(tok) -> str | None:
+    if tok.pos_ == "PRON" or tok.lower_ in PLACEHOLDER_WORDS:
+        return None
+    if tok.ent_type_ in ("PERSON", "DATE", "TIME", "MONEY", "CARDINAL", "PERCENT"):
+        return None
+    text = _np_text(tok)
+    if not text:
+        return None
+    return text
+
+
+def _is_placeholder(tok) -> bool:
+    if tok.pos_ == "PRON" and tok.lower_ in ("they", "we", "both", "all"):
+        return True
+    if tok.lower_ in PLACEHOLDER_WORDS and not tok.ent_type_:
+        words = {c.lower_ for c in tok.subtree}
+        return bool(words & {"two", "both", "three", "all", "the", "parties", "sides", "they", "we"})
+    return False
+
+
+def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
+    """A DATE entity and a place attached to the signing clause (``anchors``: token indexes)."""
+    date_text = place = None
+    for ent in doc.ents:
+        if ent.label_ == "DATE" and date_text is None and resolve_date(ent.text, "2000-01-01"):
+            cur = ent.root
+            for _ in range(8):
+                if cur.i in anchors:
+                    date_text = ent.text
+                    break
+                if cur.head is cur:
+                    break
+                cur = cur.head
+    for tok in doc:
+        if tok.dep_ == "prep" and tok.lower_ in ("in", "at"):
+            direct = tok.head.i in anchors
+            if not direct:
+                cur, ok = tok.head, False
+                for _ in range(6):
+                    if cur.i in anchors:
+                        ok = True
+                        break
+                    if cur.tag_.startswith("VB") or cur.head is cur:
+                        break
+                    cur = cur.head
+                if not ok or not any(g.dep_ == "pobj" and g.ent_type_ in PLACE_LABELS for g in tok.children):
+                    continue
+            for g in tok.children:
+                if g.dep_ != "pobj" or g.ent_type_ in ("DATE", "TIME", "PERSON") and g.ent_type_ != "":
+                    if not (g.dep_ == "pobj" and g.ent_type_ == "PERSON"):
+                        continue
+                if g.lower_ in ("presence", "ceremony", "meeting", "event", "end", "time", "front", "name"):
+                    continue
+                if g.pos_ == "PROPN" or g.ent_type_ in PLACE_LABELS:
+                    sub = list(g.subtree)
+                    place = _clean(_span_text(doc, sub[0].i, sub[-1].i + 1))
+                    break
+            if place:
+                break
+    return date_text, place
+
+
+def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> list[Mention]:
+    """Every signing this parsed sentence reports."""
+    out: list[Mention] = []
+    seen_verbs: set[int] = set()
+    for trig, kind in _triggers(doc):
+        m = Mention(sent=sent_index, strong=False, headline=headline)
+        anchors = {trig.i}
+        if kind == "verb":
+            if trig.i in seen_verbs:
+                continue
+            seen_verbs.add(trig.i)
+            subj_heads, passive = _subjects_of(trig)
+            agr = _agreement_of_verb(trig)
+            m.strong = bool(subj_heads) or trig.dep_ in ("ROOT", "conj", "relcl", "ccomp") or passive
+            if trig.dep_ in ("pcomp", "acomp") and not subj_heads:
+                m.strong = False  # "congratulated them on signing ..."
+            if trig.dep_ == "acl" and not subj_heads:
+                m.strong = False  # "the agreement signed on Monday ..."
+            if agr is not None:
+                anchors.add(agr.i)
+                m.agreement = _agreement_text(agr)
+                m.subject = _purpose(agr) or _purpose(trig)
+            party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
+        else:
+            # a noun: "the signing ceremony of X between A and B", "the signing of the agreement"
+            head = trig.head if trig.dep_ in ("compound", "amod", "nmod") else trig
+            anchors.add(head.i)
+            verb = _clause_verb(head)
+            if head.dep_ in ("nsubj", "nsubjpass") or verb.lower_ in ("held", "hold", "holds", "took", "take",
+                                                                       "takes", "witnessed", "staged"):
+                anchors.add(verb.i)
+                anchors.update(t.i for t in _conj_chain(verb))
+            agr = None
+            party_heads = _parties_from_preps(head)
+            for c in head.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "for", "on"):
+                    for g in c.children:
+                        if g.dep_ == "pobj":
+                            agr = g
+                            party_heads += _parties_from_preps(g)
+            if agr is not None:
+                m.agreement = _agreement_text(agr)
+            subj_heads = []
+            for c in head.children:
+                if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ == "by"):
+                    subj_heads += [g for g in c.children if g.dep_ == "pobj"]
+        # signatories and parties from the subject
+        people: list[Signatory] = []
+        parties: list[str] = []
+        for sh in subj_heads:
+            sub = list(sh.subtree)
+            lo, hi = sub[0].i, sub[-1].i + 1
+            found, covered = _people_in(doc, lo, hi)
+            people.extend(found)
+            for h in _conj_chain(sh):
+                if _inside(h, covered):
+                    continue
+                hlo, hhi = _np_bounds(h)
+                if any(hlo <= a < hhi for a, _ in covered):
+                    continue  # "Acme chief executive Jane Smith": a person with a prefix
+                if h.lower_ in ROLE_WORDS or (h.lemma_ and h.lemma_.lower() in ROLE_WORDS):
+                    lo2, hi2 = _np_bounds(h)
+                    desc = _clean(_span_text(doc, lo2, hi2))
+                    org = None
+                    for c in h.children:
+                        if c.dep_ == "prep" and c.lower_ in ("of", "at", "from"):
+                            pobj = [g for g in c.children if g.dep_ == "pobj"]
+                            if pobj:
+                                org = _clean(" ".join(t.text for t in pobj[0].subtree))
+                    orgs_before = [e for e in _ents_in(doc, lo2, h.i) if e.label_ in ORG_LABELS]
+                    if org is None and orgs_before:
+                        org = _clean(orgs_before[-1].text.replace("'s", "").replace("’s", ""))
+                    title_words = [t.text for t in doc[lo2:h.i + 1]
+                                   if not any(e.start <= t.i < e.end for e in orgs_before) and t.tag_ != "POS"]
+                    if desc:
+                        display = desc[0].lower() + desc[1:] if desc.split()[0] in ("The", "A", "An") else desc
+                        people.append(Signatory(name=("the " + display) if lo2 < h.i + 1 and
+                                                doc[lo2].lower_ == "the" else display,
+                                                title=_clean(" ".join(title_words)), organization=org, named=False))
+                elif _is_placeholder(h):
+                    m.placeholder = True
+                else:
+                    p = _party_name(h)
+                    if p:
+                        parties.append(p)
+        for ph in party_heads:
+            if _is_placeholder(ph):
+                m.placeholder = True
+                continue
+            if ph.ent_type_ == "PERSON":
+                continue
+            p = _party_name(ph)
+            if p:
+                parties.append(p)
+        m.signatories = people
+        m.parties = _dedupe(parties)
+        if kind == "verb":
+            for sh in subj_heads:
+                anchors.add(sh.i)
+        m.date_text, m.place = _date_and_place(doc, anchors)
+        if kind == "noun" and not (people or parties or m.date_text or m.place):
+            continue  # "the signing of the agreement marks a step ..."
+        if kind == "verb" and not (m.strong or people or parties or m.date_text or m.place or m.agreement):
+            continue
+        out.append(m)
+    return out
+
+
+HEADLINE_SIGN_RE = re.compile(r"\s(?:Sign|Signs|Signed|Ink|Inks|Inked|Seal|Seals|Sealed)\s", re.I)
+
+
+def _headline_mention(doc, sent_index: int) -> list[Mention]:
+    """A title-case headline the parser did not read as a clause: "A and B Sign Research Pact"."""
+    text = doc.text
+    m = HEADLINE_SIGN_RE.search(text)
+    if not m:
+        return []
+    left, right = text[: m.start()], text[m.end():]
+    parties = [p for p in (_clean(x) for x in re.split(r",|\band\b|&", left)) if p]
+    if not parties or len(parties) > 4 or any(len(p.split()) > 8 for p in parties):
+        return []
+    agreement = _clean(re.split(r"\b(?:with|in|at|on)\b", right)[0])
+    return [Mention(sent=sent_index, strong=True, headline=True, parties=parties, agreement=agreement)]
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        key = n.lower()
+        if any(key == o.lower() for o in out):
+            continue
+        out.append(n)
+    return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    ta, tb = _tokens(a), _tokens(b)
+    return bool(ta) and bool(tb) and (ta <= tb or tb <= ta)
+
+
+# ----------------------------------------------------------------------------------------------
+# merging the mentions of one article
+
+def _agreement_key(text: str | None) -> set[str]:
+    return {t for t in _tokens(text) if t not in GENERIC_AGREEMENT}
+
+
+def _compatible(cluster: list[Mention], m: Mention) -> bool:
+    key = set().union(*(_agreement_key(c.agreement) for c in cluster))
+    mk = _agreement_key(m.agreement)
+    if key and mk and not (mk <= key or key <= mk):
+        return False
+    people = {p.name.lower() for c in cluster for p in c.signatories}
+    if people and m.signatories and not people & {p.name.lower() for p in m.signatories} and mk != key:
+        return False  # other people signing a differently named agreement
+    cp = [p for c in cluster for p in c.parties]
+    if m.strong and cp and m.parties and not any(_same_name(a, b) for a in cp for b in m.parties):
+        return False
+    return True
+
+
+def _overlap(cluster: list[Mention], m: Mention) -> int:
+    key = set().union(*(_tokens(c.agreement) for c in cluster))
+    return len(key & _tokens(m.agreement))
+
+
+def _party_overlap(cluster: list[Mention], m: Mention) -> int:
+    cp = [p for c in cluster for p in c.parties]
+    return sum(1 for b in m.parties if any(_same_name(a, b) for a in cp))
+
+
+def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
+    """Group the mentions of one article into events (same agreement → one event)."""
+    clusters: list[list[Mention]] = []
+    strong = [m for m in mentions if (m.strong or m.signatories) and not m.headline]
+    weak = [m for m in mentions if not ((m.strong or m.signatories) and not m.headline)]
+    for m in strong:
+        best = None
+        for c in clusters:
+            if _compatible(c, m):
+                if best is None or _overlap(c, m) > _overlap(best, m):
+                    best = c
+        if best is None:
+            clusters.append([m])
+        else:
+            best.append(m)
+    for m in weak:
+        if not clusters:
+            if m.parties or m.signatories:
+                clusters.append([m])
+            continue
+        cands = [c for c in clusters if _compatible(c, m)] or clusters
+        best = max(cands, key=lambda c: (_party_overlap(c, m), _overlap(c, m), -clusters.index(c)))
+        best.append(m)
+    for c in clusters:
+        c.sort(key=lambda x: x.sent)
+    clusters.sort(key=lambda c: min(x.sent for x in c))
+    return clusters
+
+
+# ----------------------------------------------------------------------------------------------
+# the corpus
+
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def extract_signings(data) -> list[SigningEvent]:
+    """Every signing event of the loaded index ``data`` (a :class:`qa.store.IndexData`)."""
+    from .nlp import get_nlp, parse
+
+    n = len(data.sent_doc)
+    by_doc: dict[int, list[int]] = {}
+    for i in range(n):
+        by_doc.setdefault(int(data.sent_doc[i]), []).append(i)
+    candidates = [i for i in range(n) if CANDIDATE_RE.search(data.sent_texts[i])]
+    # parsed directly (not through the shared cache, which a large corpus would only churn)
+    texts = [data.sent_texts[i] for i in candidates]
+    parsed = dict(zip(candidates, get_nlp().pipe(texts, batch_size=64))) if texts else {}
+    events: list[SigningEvent] = []
+    for d, sents in sorted(by_doc.items()):
+        doc_id = data.doc_ids[d]
+        meta = data.manifest["docs"].get(doc_id, {})
+        mentions: list[Mention] = []
+        for i in sents:
+            if i not in parsed:
+                continue
+            headline = bool(int(data.sent_kind[i]) == 1)
+            try:
+                found = mentions_in_sentence(parsed[i], i, headline)
+                if headline and not found:
+                    found = _headline_mention(parsed[i], i)
+                mentions.extend(found)
+            except Exception:  # a parse we cannot read must not stop the table
+                log.exception("signing extraction failed on sentence %d of %s", i, doc_id)
+        if not mentions:
+            continue
+        try:
+            events.extend(_article_events(data, doc_id, meta, sents, mentions, parsed))
+        except Exception:  # one odd article must not stop the table
+            log.exception("signing extraction failed on %s", doc_id)
+    return events
+
+
+def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[SigningEvent]:
+    from .nlp import parse
+
+    clusters = merge_mentions(mentions)
+    # parties of the article, for "the two parties" / "both sides"
+    article_parties: list[str] = []
+    for m in sorted(mentions, key=lambda x: (not x.headline, x.sent)):
+        article_parties = _dedupe(article_parties + m.parties)
+    if not article_parties:  # "the two parties": organisations of the headline, else of the article
+        heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
+        for i in heads + [m.sent for m in mentions]:
+            doc = parsed.get(i) or parse(data.sent_texts[i])
+            article_parties = _dedupe([_clean(e.text) for e in doc.ents if e.label_ in ("ORG", "GPE")
+                                       and _clean(e.text) and not CANDIDATE_RE.search(e.text)])
+            if len(article_parties) >= 2 or (article_parties and i not in heads):
+                break
+    built = [_build_event(data, doc_id, meta, c, article_parties) for c in clusters]
+    # an event without its own date/place takes those of an earlier signing in the article
+    for ev in built:
+        if ev.date_text is None:
+            for other, oc in zip(built, clusters):
+                if other is not ev and other.date_text and min(x.sent for x in oc) <= ev.sentences[-1]:
+                    ev.date, ev.date_text = other.date, other.date_text
+                    ev.date_source = "earlier sentence" if other.date else "unresolved"
+                    break
+        if ev.place is None:
+            for other, oc in zip(built, clusters):
+                if other is not ev and other.place and min(x.sent for x in oc) <= ev.sentences[-1]:
+                    ev.place = other.place
+                    break
+        if ev.date is None and ev.date_source is None and meta.get("date"):
+            ev.date, ev.date_source = meta.get("date"), "article date"
+    _fill_titles(data, sents, built)
+    return built
+
+
+def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_parties: list[str]) -> SigningEvent:
+    people: list[Signatory] = []
+    for m in cluster:
+        for s in m.signatories:
+            same = next((p for p in people if p.name.lower() == s.name.lower()), None)
+            if same is None:
+                people.append(s)
+            else:
+                same.title = same.title or s.title
+                same.organization = same.organization or s.organization
+    parties: list[str] = []
+    for m in sorted(cluster, key=lambda x: (not x.headline, x.sent)):
+        parties = _dedupe(parties + m.parties)
+    if not parties and any(m.placeholder for m in cluster):
+        parties = list(article_parties)
+    if not parties:
+        parties = _dedupe([p.organization for p in people if p.organization])
+    # agreement: the most specific name
+    names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
+    agreement = max(names, key=lambda a: (len(_agreement_key(a)), -names.index(a)), default=None)
+    if agreement and not _agreement_key(agreement):
+        agreement = next((a for a in names if a[:1].isupper()), agreement)
+    subject = next((m.subject for m in cluster if m.subject), None)
+    date_text = next((m.date_text for m in cluster if m.date_text), None)
+    date = date_source = None
+    if date_text:
+        date = resolve_date(date_text, meta.get("date"))
+        date_source = "sentence" if date else "unresolved"
+    place = next((m.place for m in cluster if m.place), None)
+    # the quote: the sentence naming the signatories, else the first body sentence that reports it
+    main = next((m for m in cluster if m.signatories and m.strong), None) or \
+        next((m for m in cluster if m.signatories), None) or \
+        next((m for m in cluster if m.strong and not m.headline), None) or \
+        next((m for m in cluster if not m.headline), None) or cluster[0]
+    sents = sorted({m.sent for m in cluster})
+    return SigningEvent(
+        doc=doc_id, title=meta.get("title"), date=date, date_source=date_source, date_text=date_text, place=place,
+        parties=parties, signatories=people, agreement=agreement, subject=subject, quote=data.sent_quotes[main.sent],
+        start=int(data.sent_start[main.sent]), end=int(data.sent_end[main.sent]), sentences=sents,
+        quotes=[{"quote": data.sent_quotes[i], "start": int(data.sent_start[i]), "end": int(data.sent_end[i])}
+                for i in sents])
+
+
+def _fill_titles(data, sents: list[int], events: list[SigningEvent]) -> None:
+    """Signatories named without a title: look for "Name, Title of Org," elsewhere in the article."""
+    from .nlp import parse_many
+
+    missing = [s for ev in events for s in ev.signatories if s.named and not s.title and not s.organization]
+    if not missing:
+        return
+    texts = {i: data.sent_texts[i] for i in sents if any(s.name in data.sent_texts[i] for s in missing)}
+    docs = dict(zip(texts, parse_many(list(texts.values()))))
+    for s in missing:
+        for i, doc in docs.items():
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and _clean(ent.text) == s.name:
+                    title, org = _describe(doc, ent, 0, len(doc))
+                    if title or org:
+                        s.title, s.organization = title, org
+                        break
+            if s.title or s.organization:
+                break
+
+
+def signings_for_engine(engine) -> list[SigningEvent]:
+    """The signing events of the engine's loaded index (computed once per index version)."""
+    data = engine.data
+    key = (str(getattr(engine.config, "index_dir", "")), data.manifest.get("data_dir"), id(data))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    events = extract_signings(data)
+    with _cache_lock:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[key] = events
+    return events
+
+
+# ----------------------------------------------------------------------------------------------
+# output
+
+def _people_text(ev: SigningEvent) -> str:
+    parts = []
+    for s in ev.signatories:
+        extra = ", ".join(x for x in (s.title, s.organization) if x)
+        parts.append(f"{s.name} ({extra})" if extra else s.name)
+    return "; ".join(parts) or "—"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
+
+
+def format_table(events: list[SigningEvent]) -> str:
+    """A readable terminal table: one block of rows per signing event."""
+    if not events:
+        return "No signings found in the documents."
+    cols = [("Date", 12), ("Place", 16), ("Parties", 30), ("Signatories", 44), ("Agreement", 34)]
+    sep = "+" + "+".join("-" * (w + 2) for _, w in cols) + "+"
+    lines = [sep, "|" + "|".join(f" {n:<{w}} " for n, w in cols) + "|", sep.replace("-", "=")]
+    for n, ev in enumerate(events, 1):
+        date = ev.date or (f"{ev.date_text}?" if ev.date_text else "—")
+        if ev.date and ev.date_source == "article date":
+            date += "*"
+        agreement = ev.agreement or "—"
+        if ev.subject and not _agreement_key(ev.agreement):
+            agreement += f" ({ev.subject})"
+        cells = [date, ev.place or "—", "; ".join(ev.parties) or "—", _people_text(ev), agreement]
+        wrapped = [_wrap(c, w) for c, (_, w) in zip(cells, cols)]
+        for r in range(max(len(x) for x in wrapped)):
+            lines.append("|" + "|".join(f" {(x[r] if r < len(x) else ''):<{w}} " for x, (_, w) in zip(wrapped, cols))
+                         + "|")
+        quote = " ".join(ev.quote.split())
+        if len(quote) > 220:
+            quote = quote[:217] + "..."
+        lines.append(f"| [{n}] {ev.doc} (chars {ev.start}-{ev.end}): \u201c{quote}\u201d")
+        lines.append(sep)
+    lines.append(f"{len(events)} signing(s). * = article date (the text gives no date); ? = not resolvable.")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# questions: "who signed the agreement with X?"
+
+WHO_SIGNED_RE = re.compile(r"\bwho\b.*\b(sign(?:ed|s)?|ink(?:ed|s)?|seal(?:ed|s)?|conclud(?:ed|es)|"
+                           r"enter(?:ed|s)?\s+into)\b|\bsignator(?:y|ies)\b", re.I)
+QUESTION_STOP = STOP | {"who", "signed", "sign", "signs", "inked", "sealed", "concluded", "entered", "into",
+                        "agreement", "deal", "contract", "pact", "memorandum", "was", "were", "did", "is", "are",
+                        "which", "what", "people", "person", "persons", "signatories", "signatory", "names"}
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def answer_from_signings(events: list[SigningEvent], question: str) -> dict | None:
+    """Answer "who signed the agreement with X / between X and Y" from the table, or None."""
+    if not question or not WHO_SIGNED_RE.search(question):
+        return None
+    q = question.strip().rstrip("?").strip()
+    names: list[str] = []
+    m = re.search(r"\b(?:with|between|among)\s+(.+)$", q, re.I)
+    if m:
+        names = [x for x in re.split(r",|\band\b|&", m.group(1)) if _tokens(x) - QUESTION_STOP]
+    rest = q[: m.start()] if m else q
+    rest_tokens = _tokens(rest) - QUESTION_STOP
+    if not names and not rest_tokens:
+        # "Who signed the agreement?": only when the corpus holds exactly one event with signatories
+        with_people = [e for e in events if e.signatories]
+        if len(with_people) != 1:
+            return None
+        best = with_people[0]
+    else:
+        scored = []
+        for ev in events:
+            if not ev.signatories:
+                continue
+            party_tokens = [_tokens(p) for p in ev.parties] + [_tokens(s.organization) for s in ev.signatories]
+            context = _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*party_tokens)
+            score = 0.0
+            ok = True
+            for name in names:
+                nt = _tokens(name) - QUESTION_STOP
+                if any(nt and nt <= pt for pt in party_tokens):
+                    score += 2
+                elif nt and nt <= context:
+                    score += 1
+                else:
+                    ok = False
+            if rest_tokens:
+                agr = _tokens(ev.agreement) | _tokens(ev.title) | context
+                hit = len(rest_tokens & agr) / len(rest_tokens)
+                if not names and hit < 0.6:
+                    ok = False
+                score += hit
+            if ok:
+                scored.append((score, ev))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        if len(scored) > 1 and scored[0][0] == scored[1][0] and scored[0][1].doc != scored[1][1].doc:
+            return None  # two articles match equally well: let retrieval answer
+        best = scored[0][1]
+    return {"answer": _join(best.signatory_names()), "event": best, "quote": best.quote, "doc": best.doc,
+            "start": best.start, "end": best.end, "title": best.title, "date": best.date,
+            "signatories": [s.to_dict() for s in best.signatories], "parties": list(best.parties)}
+
+
+__all__ = ["SigningEvent", "Signatory", "Mention", "extract_signings", "signings_for_engine", "format_table",
+           "answer_from_signings", "mentions_in_sentence", "merge_mentions"]

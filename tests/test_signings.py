@@ -1,0 +1,215 @@
+"""Issue 5: a table of every signing in the corpus (who signed what, when, where)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.signings import answer_from_signings, format_table, signings_for_engine
+
+DATA = Path(__file__).resolve().parent / "data" / "signings"
+QA_DIR = Path(__file__).resolve().parent.parent / "qa"
+
+
+def _check_quotes(engine, events):
+    for ev in events:
+        path = engine.data.manifest["docs"][ev.doc]["path"]
+        text = open(path, encoding="utf-8").read()
+        assert text[ev.start:ev.end] == ev.quote
+        for q in ev.quotes:
+            assert text[q["start"]:q["end"]] == q["quote"]
+        d = ev.to_dict()
+        assert set(d) >= {"doc", "date", "place", "parties", "signatories", "agreement", "quote", "start", "end"}
+        for s in d["signatories"]:
+            assert set(s) >= {"name", "title", "organization"}
+        json.dumps(d)
+
+
+def _by_doc(events, prefix):
+    return [e for e in events if e.doc.startswith(prefix)]
+
+
+def _names(ev):
+    return [s.name for s in ev.signatories]
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_events(seed_engine):
+    return signings_for_engine(seed_engine)
+
+
+def test_seed_quotes_are_exact(seed_engine, seed_events):
+    assert seed_events
+    _check_quotes(seed_engine, seed_events)
+
+
+def test_cache_per_index(seed_engine, seed_events):
+    assert signings_for_engine(seed_engine) is seed_events
+
+
+def test_seed_strategic_agreement_signatories(seed_events):
+    evs = _by_doc(seed_events, "000_")
+    assert len(evs) == 1
+    ev = evs[0]
+    assert _names(ev) == ["Zeng Rong", "Zhu Zhaokai"]
+    zeng = ev.signatories[0]
+    assert zeng.title == "Member of the Standing Committee of the Party Committee and Vice President"
+    assert zeng.organization == "Tsinghua University"
+    assert "Shanghai Electric Group" in (ev.signatories[1].title or "") + (ev.signatories[1].organization or "")
+    # "the two parties" resolved from the headline
+    assert ev.parties == ["Shanghai Electric", "Tsinghua University"]
+    # the sentence naming the signatories has no date: the first paragraph's "On July 23" is used
+    assert ev.date == "2024-07-23"
+    assert ev.place == "Shanghai"
+    assert "strategic cooperation agreement" in ev.agreement.lower()
+    assert ev.quote.startswith("Zeng Rong") and ev.quote.endswith("signed the agreement.")
+    # "The signing of the agreement marks ..." does not make a second event
+    assert len(ev.sentences) == 3
+
+
+def test_seed_government_agreement_without_signatories(seed_events):
+    evs = _by_doc(seed_events, "001_")
+    assert len(evs) == 1
+    ev = evs[0]
+    assert ev.signatories == []
+    assert "Tsinghua University" in ev.parties
+    assert any("government" in p for p in ev.parties)
+    assert ev.place == "Beijing"
+    assert ev.date_text == "Monday"
+    assert ev.date is None and ev.date_source == "unresolved"  # the article itself carries no date
+
+
+def test_seed_two_signings_in_one_article(seed_events):
+    evs = _by_doc(seed_events, "002_")
+    assert len(evs) == 2
+    first, second = evs
+    assert _names(first) == ["Chen Jiming", "Chen Cunfa"]
+    assert first.signatories[0].title == "Vice President"  # from the attendance list
+    assert "Zhejiang University of Technology" in first.parties
+    assert first.date == "2022-09-15"  # "On September 15th" of the ceremony sentence
+    assert first.place and "Campus" in first.place
+    assert [s.named for s in second.signatories] == [False, False]
+    assert _names(second) == ["the head of the College of Mechanical Engineering", "the head of the Testing Institute"]
+    assert second.signatories[1].organization == "Testing Institute"
+    assert "Mechanical Analysis and Testing Center" in second.agreement
+    assert " ".join(second.quote.split()).startswith("The head of the College")
+
+
+def test_seed_conference_has_no_signing(seed_events):
+    assert _by_doc(seed_events, "003_") == []
+    assert len(seed_events) == 4
+
+
+def test_format_table(seed_events):
+    table = format_table(seed_events)
+    for word in ("Zeng Rong", "Chen Cunfa", "Beijing", "2024-07-23", "000_3f74f9e734d53e63.txt"):
+        assert word in table
+    assert format_table([]) == "No signings found in the documents."
+
+
+def test_answer_who_signed(seed_events):
+    a = answer_from_signings(seed_events, "Who signed the agreement between Shanghai Electric and Tsinghua University?")
+    assert a["answer"] == "Zeng Rong and Zhu Zhaokai"
+    assert a["event"].doc.startswith("000_") and a["quote"] == a["event"].quote
+    a = answer_from_signings(seed_events, "Who signed the agreement with Zhejiang University of Technology?")
+    assert a["answer"] == "Chen Jiming and Chen Cunfa"
+    assert answer_from_signings(seed_events, "When was the agreement signed?") is None
+    assert answer_from_signings(seed_events, "Who signed the agreement with Acme Widgets?") is None
+
+
+def test_qa_code_names_no_seed_entity():
+    code = "\n".join(p.read_text(encoding="utf-8") for p in [QA_DIR / "signings.py"])
+    for name in ("Tsinghua", "Shanghai", "Zeng Rong", "Zhu Zhaokai", "Zhejiang", "Chen Jiming", "Chen Cunfa",
+                 "Mechanery", "Testing Institute", "Beijing"):
+        assert name.lower() not in code.lower()
+
+
+# --- articles in other wordings --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory, embedder):
+    from qa.engine import Engine
+
+    docs = tmp_path_factory.mktemp("sign_docs")
+    for f in DATA.iterdir():
+        shutil.copy(f, docs / f.name)
+    engine = Engine(docs_dir=docs, index_dir=tmp_path_factory.mktemp("sign_index"))
+    engine._embedder = embedder
+    engine.index(progress=False)
+    return engine, signings_for_engine(engine)
+
+
+def test_own_quotes_are_exact(own):
+    engine, events = own
+    _check_quotes(engine, events)
+
+
+def test_passive_voice(own):
+    _, events = own
+    (ev,) = _by_doc(events, "passive_rail")
+    assert _names(ev) == ["Linda Okafor", "Marcus Reed"]
+    assert (ev.signatories[0].title, ev.signatories[0].organization) == ("Mayor", "Portsmouth")
+    assert (ev.signatories[1].title, ev.signatories[1].organization) == ("Chief Executive", "Northline Rail")
+    assert ev.date == "2025-03-11"  # "on Tuesday" before Friday 14 March 2025
+
+
+def test_several_signings_in_one_article(own):
+    _, events = own
+    evs = _by_doc(events, "two_deals")
+    assert len(evs) == 2
+    wind, port = evs
+    assert _names(wind) == ["Felix Moreau", "Ruth Okonjo"]
+    assert wind.parties == ["Greenfield Energy", "Province of Alder"]
+    assert wind.date == "2025-05-06" and wind.place == "Halden"
+    assert "offshore wind" in wind.agreement
+    assert _names(port) == ["Carla Mendes", "Tomas Berg"]
+    assert port.signatories[0].organization == "Velora Logistics"
+    assert "port services contract" in port.agreement
+
+
+def test_signing_without_named_signatories(own):
+    _, events = own
+    (ev,) = _by_doc(events, "research_pact")
+    assert ev.signatories == []
+    assert ev.parties == ["Northbridge University", "Institute of Marine Science"]  # "the two parties"
+    assert ev.place == "Lisbon" and ev.date == "2024-10-03"
+
+
+def test_inked_a_deal(own):
+    _, events = own
+    (ev,) = _by_doc(events, "inked_battery")
+    assert ev.parties == ["Orion Motors", "Kestrel Cells"]
+    assert ev.signatories == []  # the chief executive only comments
+    assert ev.date == "2025-06-18"
+    assert "deal" in ev.agreement
+
+
+def test_no_signing_article(own):
+    _, events = own
+    assert _by_doc(events, "no_signing") == []
+
+
+def test_answer_on_own_articles(own):
+    _, events = own
+    a = answer_from_signings(events, "Who signed the port services contract?")
+    assert a["answer"] == "Carla Mendes and Tomas Berg"
+    a = answer_from_signings(events, "who signed the agreement with Northline Rail")
+    assert a["answer"] == "Linda Okafor and Marcus Reed"
+    assert answer_from_signings(events, "Who signed the deal with Kestrel Cells?") is None  # no names given
+
+
+def test_cli_json(own, capsys):
+    from qa.cli import main
+
+    engine, _ = own
+    rc = main(["signings", "--json", "--index", str(engine.config.index_dir), "--docs", str(engine.config.docs_dir)])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {e["doc"] for e in out} == {"passive_rail.txt", "two_deals_forum.txt", "research_pact.txt",
+                                       "inked_battery.txt"}
+    assert not re.search(r"\bTraceback\b", json.dumps(out))
