@@ -38,7 +38,33 @@ NAV_WORDS = {
     "politics", "economy", "finance", "education", "health", "travel", "lifestyle", "entertainment",
     "editor's", "pick", "picks", "focus", "view", "views", "column", "columns", "feature", "features",
     "today", "now", "live", "breaking", "updates", "update", "twitter", "facebook", "weibo", "wechat",
+    "this", "article", "story", "stories", "markets", "market", "newsletter", "newsletters", "with", "your",
+    "friends", "linkedin", "whatsapp", "instagram", "youtube", "telegram", "x", "copy", "url", "save", "bookmark",
+    "for", "later", "listen", "watch", "audio", "podcast", "podcasts", "account", "my", "register", "member",
+    "members", "skip", "content", "main", "navigation", "nav", "sections", "section", "archive", "archives",
+    "local", "national", "international", "weather", "style", "arts", "food", "books", "jobs", "events",
+    "uk", "us", "europe", "asia", "africa", "americas", "middle", "east", "newsroom", "press", "releases",
+    "our", "get", "free", "daily", "weekly", "alerts", "notifications", "app", "download",
 }
+# A menu or share bar: short items separated by "|", "·", "•" or "/" (e.g. "Home | World | Markets").
+MENU_SEP_RE = re.compile(r"\s*[|·•»›]\s*|\s+/\s+")
+# Lines that point to other articles or label the page, not article text.
+LINK_LINE_RE = re.compile(
+    r"^\W*(?:read\s+more|read\s+also|also\s+read|see\s+also|related(?:\s+(?:articles?|stories|story|coverage|news|content|topics?))?|"
+    r"more\s+on\s+this(?:\s+story)?|more\s+from\b.*|recommended(?:\s+for\s+you)?|you\s+may\s+also\s+like|"
+    r"tags?|topics?|keywords?|categor(?:y|ies)|filed\s+under|sections?|share(?:\s+this(?:\s+article|\s+story)?)?|"
+    r"follow\s+us|advertisement|sponsored(?:\s+content)?|(?:image|photo|picture|video)\s+(?:caption|credit|source)|"
+    r"caption)\s*[:：]",
+    re.I,
+)
+# Credit lines at the foot of wire stories ("Reporting by A; Editing by B").
+CREDITS_RE = re.compile(
+    r"^\W*(?:(?:additional\s+)?reporting|writing|editing|edited|compiled|photos?|graphics?|produced|"
+    r"translated|illustrations?)\s+by\s+\S", re.I)
+# "Posted on July 26, 2024 by Sam Lee", "Published 3 March 2023, 10:00", "Updated: ..." (a date is required).
+DATED_LINE_RE = re.compile(r"^\W*(?:first\s+)?(?:published|posted|updated|last\s+updated|released|issued)\b(?:\s+on\b)?",
+                           re.I)
+BY_IN_LINE_RE = re.compile(r"\bby\s+(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3})")
 FOOTER_RE = re.compile(
     r"^\s*(?:copyright\b|©|\(c\)\s*\d{4}|all rights reserved|special statement|statement\s*[:：]|disclaimer|"
     r"if (?:the )?(?:pictures|texts|images|content)\b.*\b(?:infringe|copyright)|"
@@ -52,7 +78,11 @@ IMAGE_RE = re.compile(
     re.I,
 )
 URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
-BYLINE_RE = re.compile(r"^\s*(?:by|from)\s+(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3})\s*$")
+_NAME = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
+# "By Jane Doe", "By Jane Doe and John Roe", "By Jane Doe | Reuters", "By JANE DOE, Staff Writer".
+BYLINE_RE = re.compile(
+    r"^\W*(?:[Bb]y|BY|[Ff]rom|FROM)\s+(?P<name>" + _NAME + r"(?:\s*(?:,|and|&)\s*" + _NAME + r")*?)"
+    r"\s*(?:[|/·•,;—–\-]\s*(?P<source>[A-Z][\w.&'’\- ]{1,50}?))?\W*$")
 # A token that is debris wherever it sits: mixed scripts glued with underscores, long hex ids ...
 JUNK_TOKEN_RE = re.compile(r"^(?:\w*_\w*[^\x00-\x7f]\w*|\w*[^\x00-\x7f]\w*_\w*|[0-9a-f]{16,}|[\w\-]*\d+_\d+x\d+\w*)$", re.I)
 
@@ -68,8 +98,13 @@ def _is_name_like(text: str) -> bool:
 
 
 def _is_nav(text: str) -> bool:
+    """Navigation/share/footer words only, or a menu of short items ("Home | World | Markets")."""
     toks = [w.lower() for w in words(text)]
-    return bool(toks) and len(toks) <= 6 and all(t in NAV_WORDS for t in toks)
+    if bool(toks) and len(toks) <= 6 and all(t in NAV_WORDS for t in toks):
+        return True
+    items = [x for x in MENU_SEP_RE.split(text.strip()) if x.strip()]
+    return (len(items) >= 3 and not text.rstrip().endswith(TERMINAL)
+            and all(len(words(x)) <= 3 and not find_dates(x) for x in items))
 
 
 def _date_covers(text: str) -> bool:
@@ -137,6 +172,18 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
             b.kind, b.label = "boilerplate", "image placeholder"
         elif FOOTER_RE.match(text) or (URL_RE.search(text) and n_words <= 12):
             b.kind, b.label = "boilerplate", "footer/legal"
+        elif LINK_LINE_RE.match(text) and n_words <= 25:
+            b.kind, b.label = "boilerplate", "links/tags"
+        elif CREDITS_RE.match(text) and n_words <= 20 and i > last_prose - 2:
+            b.kind, b.label = "meta", "credits"
+        elif DATED_LINE_RE.match(text) and find_dates(text) and n_words <= 16 and (i <= first_prose + 1
+                                                                                     or i > last_prose):
+            b.kind, b.label = "meta", "date"
+            if meta.date is None:
+                meta.date = find_dates(text)[0].iso
+            by = BY_IN_LINE_RE.search(text)
+            if by and meta.author is None:
+                meta.author = by.group("name")
         elif m and (n_words <= 14 or i < first_prose):
             b.kind, b.label = "meta", m.group("label").lower()
             _take_label(meta, m.group("label").lower(), m.group("value"), text)
@@ -148,9 +195,11 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
             b.kind, b.label = "boilerplate", "navigation"
         elif i < first_prose and (BYLINE_RE.match(text) or (_is_name_like(text) and meta.title is not None)):
             b.kind, b.label = "meta", "byline"
+            bm = BYLINE_RE.match(text)
             if meta.author is None:
-                bm = BYLINE_RE.match(text)
                 meta.author = bm.group("name") if bm else text
+            if bm and bm.group("source") and meta.source is None:
+                meta.source = bm.group("source").strip()
         elif i < first_prose:
             if meta.title is None and n_words >= 3:
                 b.kind, b.label = "title", "title"
@@ -180,7 +229,8 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
 
 def _is_debris(text: str) -> bool:
     return (not any(ch.isalnum() for ch in text) or bool(IMAGE_RE.match(text)) or bool(FOOTER_RE.match(text))
-            or bool(META_LABEL_RE.match(text)) or _is_nav(text) or _date_covers(text))
+            or bool(META_LABEL_RE.match(text)) or bool(LINK_LINE_RE.match(text)) or _is_nav(text)
+            or _date_covers(text) or bool(DATED_LINE_RE.match(text) and find_dates(text)))
 
 
 def _title_index(blocks: list[Block]) -> int | None:

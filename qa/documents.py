@@ -58,6 +58,18 @@ class Document:
                 "source": self.source}
 
 
+def _human_size(n: int) -> str:
+    for unit, factor in (("MB", 1e6), ("kB", 1e3)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def too_large_message(name: str, size: int, limit: int) -> str:
+    return (f"{name}: too large ({_human_size(size)} > {_human_size(limit)} limit); "
+            "split it or raise QA_MAX_FILE_BYTES")
+
+
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -124,8 +136,7 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise IngestError(f"{name}: too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit); "
-                              "split it or raise QA_MAX_FILE_BYTES")
+            raise IngestError(too_large_message(name, size, max_bytes))
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{name}: cannot read ({exc.strerror or exc})") from exc

@@ -7,6 +7,7 @@ are decoded but keep their raw span, so quotes stay exact slices of the file.
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 from .dates import first_date
@@ -17,6 +18,10 @@ SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "math", "head", "
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "br", "tr", "td", "th", "table",
               "section", "article", "header", "main", "blockquote", "pre", "dd", "dt", "dl", "figcaption",
               "figure", "hr", "body", "html", "address", "caption", "summary", "details", "title"}
+#: "&#" that does not start a character reference: html.parser stalls on it and would return the rest of
+#: the page, tags included, as text. It is fed as a same-length placeholder, so offsets do not move.
+BAD_CHARREF_RE = re.compile(r"&(?=#(?![0-9]|[xX][0-9a-fA-F]))")
+PLACEHOLDER = "\x01"
 VOID_TAGS = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "source", "track", "param"}
 
 
@@ -93,6 +98,7 @@ class _Reader(HTMLParser):
             self.current_block_tag = ""
 
     def handle_data(self, data):
+        data = data.replace(PLACEHOLDER, "&")
         if self.in_title:
             self.title_parts.append(data)
             return
@@ -127,7 +133,7 @@ class _Reader(HTMLParser):
 def read_html(text: str) -> tuple[list[Block], dict[str, str | None]]:
     """Blocks of visible text and page metadata (title, date, author) of an HTML page."""
     reader = _Reader(text)
-    reader.feed(text)
+    reader.feed(BAD_CHARREF_RE.sub(PLACEHOLDER, text) if "&#" in text and PLACEHOLDER not in text else text)
     reader.close()
     meta = reader.meta
     title = (meta.get("og:title") or reader.h1 or " ".join("".join(reader.title_parts).split()) or None)

@@ -87,6 +87,24 @@ class TextTable:
         return cls(blob, offsets)
 
 
+class EmptyBM25:
+    """The BM25 part of an index without passages."""
+
+    size = 0
+
+    def __init__(self):
+        from types import SimpleNamespace
+
+        # the attributes of a bm25s retriever that callers read (vocabulary, document frequencies)
+        self.retriever = SimpleNamespace(vocab_dict={}, scores={"indptr": np.zeros(1, np.int64), "num_docs": 0})
+
+    def scores(self, question: str) -> np.ndarray:
+        return np.zeros(0, dtype=np.float32)
+
+    def top(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+
+
 @dataclass
 class IndexData:
     """Everything the retriever needs, loaded from one version folder."""
@@ -141,6 +159,7 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
                            f"reads {FORMAT_VERSION}. Rebuild it with: python -m qa index --index {index_dir}")
     vdir = index_dir / manifest["data_dir"]
     try:
+        _check_files(vdir, manifest.get("files"))
         arrays = np.load(vdir / "arrays.npz")
         data = IndexData(
             manifest=manifest,
@@ -164,17 +183,37 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
             from .bm25 import BM25Index
 
             data.dense = faiss.read_index(str(vdir / "dense.faiss"))
+            from .dense import configure  # search-time parameters (nprobe / efSearch)
+
+            configure(data.dense, manifest)
             if data.dense.ntotal != n_p:
                 raise ValueError("FAISS index size disagrees")
-            data.bm25 = BM25Index.load(vdir / "bm25")
+            data.bm25 = BM25Index.load(vdir / "bm25") if n_p else EmptyBM25()
             if data.bm25.size != n_p:
                 raise ValueError("BM25 index size disagrees")
-    except IndexError_:
-        raise
+    except IndexError_ as exc:
+        raise IndexCorrupt(f"The index in {index_dir} is damaged ({exc}). "
+                           f"Rebuild it with: python -m qa index --rebuild --index {index_dir}") from exc
     except Exception as exc:
         raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
-                           f"Rebuild it with: python -m qa index --index {index_dir}") from exc
+                           f"Rebuild it with: python -m qa index --rebuild --index {index_dir}") from exc
     return data
+
+
+def _file_sizes(vdir: Path) -> dict[str, int]:
+    return {f.relative_to(vdir).as_posix(): f.stat().st_size for f in sorted(vdir.rglob("*")) if f.is_file()}
+
+
+def _check_files(vdir: Path, expected: dict | None) -> None:
+    """Every file the manifest lists exists with its recorded size (cheap check for truncation)."""
+    if not vdir.is_dir():
+        raise IndexCorrupt(f"its data folder {vdir.name} is missing")
+    for name, size in (expected or {}).items():
+        f = vdir / name
+        if not f.is_file():
+            raise IndexCorrupt(f"{name} is missing")
+        if f.stat().st_size != size:
+            raise IndexCorrupt(f"{name} is truncated or damaged ({f.stat().st_size} bytes, expected {size})")
 
 
 @contextmanager
@@ -228,7 +267,8 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         import faiss
 
         faiss.write_index(dense, str(tmp / "dense.faiss"))
-        bm25.save(tmp / "bm25")
+        if bm25 is not None:  # None for an index without passages (bm25s cannot index nothing)
+            bm25.save(tmp / "bm25")
         for f in tmp.rglob("*"):
             if f.is_file():
                 with open(f, "rb+") as fh:
@@ -237,7 +277,7 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
             crash_hook("before-rename")
         os.rename(tmp, index_dir / name)
         _fsync_dir(index_dir)
-        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION)
+        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION, files=_file_sizes(index_dir / name))
         mtmp = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
         with open(mtmp, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)

@@ -1,0 +1,193 @@
+"""Incremental index updates, model/settings changes forcing a rebuild, with the real model and FAISS."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import store
+from qa.embedder import Embedder, bundled_model_path, model_info
+from qa.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FERRY = ("Lake Ferry Service Resumes\n\nPublished: 12 April 2023\n\n"
+         "The ferry service across Lake Arden resumed on Tuesday after the new pier was finished, the operator "
+         "Bluewater Lines said.\n\nThe crossing takes 25 minutes and runs every hour from 6 a.m.\n")
+FERRY_CHANGED = ("Lake Ferry Service Resumes\n\nPublished: 12 April 2023\n\n"
+                 "The ferry service across Lake Arden resumed on Tuesday after the new pier was finished, the operator "
+                 "Greenwake Shipping said.\n\nThe crossing now takes 40 minutes and runs twice a day.\n")
+
+
+def _docs(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    return docs
+
+
+def _doc_rows(data: store.IndexData, doc: str) -> np.ndarray:
+    d = data.doc_ids.index(doc)
+    return np.asarray(data.passage_vecs[data.passage_doc == d])
+
+
+def _check_citations(ans, docs: Path) -> None:
+    for c in ans.citations:
+        raw = open(docs / c.doc, encoding="utf-8").read()
+        assert raw[c.start : c.end] == c.quote
+
+
+def test_incremental_add_change_delete(tmp_path, make_engine):
+    docs = _docs(tmp_path)
+    engine = make_engine(docs)
+    seeds = sorted(p.name for p in docs.iterdir())
+
+    first = engine.index(progress=False)
+    assert sorted(first.added) == seeds and first.written and not first.rebuilt
+    assert first.embedded_passages == first.passages > 0
+    before = {d: _doc_rows(engine.data, d) for d in seeds}
+
+    # nothing changed: nothing embedded, nothing written
+    again = engine.index(progress=False)
+    assert sorted(again.unchanged) == seeds and not again.changed and not again.written
+    assert again.embedded_passages == 0 and again.passages == first.passages
+
+    # add a file: only it is embedded, the others keep their vectors
+    (docs / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    added = engine.index(progress=False)
+    assert added.added == ["ferry.txt"] and sorted(added.unchanged) == seeds
+    n_ferry = engine.data.manifest["docs"]["ferry.txt"]["passages"]
+    assert added.embedded_passages == n_ferry and added.passages == first.passages + n_ferry
+    for d in seeds:
+        np.testing.assert_array_equal(_doc_rows(engine.data, d), before[d])
+    assert engine.data.manifest["docs"]["ferry.txt"]["date"] == "2023-04-12"
+    ans = engine.ask("Which company operates the ferry across Lake Arden?")
+    assert not ans.abstained and ans.citations[0].doc == "ferry.txt"
+    assert "Bluewater Lines" in ans.citations[0].quote
+    _check_citations(ans, docs)
+
+    # change it: re-embedded, new text quoted with offsets into the new file
+    (docs / "ferry.txt").write_text(FERRY_CHANGED, encoding="utf-8")
+    changed = engine.index(progress=False)
+    assert changed.updated == ["ferry.txt"] and not changed.added and sorted(changed.unchanged) == seeds
+    assert changed.embedded_passages == engine.data.manifest["docs"]["ferry.txt"]["passages"]
+    ans = engine.ask("Which company operates the ferry across Lake Arden?")
+    assert ans.citations[0].doc == "ferry.txt"
+    assert "Greenwake Shipping" in ans.citations[0].quote
+    assert all("Bluewater" not in c.quote for c in ans.citations)
+    _check_citations(ans, docs)
+
+    # delete it and a seed: they disappear from the index and from answers
+    (docs / "ferry.txt").unlink()
+    (docs / seeds[0]).unlink()
+    removed = engine.index(progress=False)
+    assert sorted(removed.removed) == sorted(["ferry.txt", seeds[0]]) and removed.embedded_passages == 0
+    assert sorted(engine.data.doc_ids) == seeds[1:]
+    assert engine.data.dense.ntotal == engine.data.n_passages == removed.passages
+    ans = engine.ask("Which company operates the ferry across Lake Arden?")
+    assert all(c.doc in seeds[1:] for c in ans.citations)
+    for d in seeds[1:]:
+        np.testing.assert_array_equal(_doc_rows(engine.data, d), before[d])
+    summary = removed.summary()
+    assert "removed: 2" in summary and "unchanged: 3" in summary
+
+
+def test_renamed_file_and_subfolders(tmp_path, make_engine):
+    docs = tmp_path / "docs"
+    (docs / "2023" / "april").mkdir(parents=True)
+    (docs / "2023" / "april" / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    engine = make_engine(docs)
+    assert engine.index(progress=False).added == ["2023/april/ferry.txt"]
+    (docs / "2023" / "april" / "ferry.txt").rename(docs / "ferry_story.txt")
+    report = engine.index(progress=False)
+    assert report.added == ["ferry_story.txt"] and report.removed == ["2023/april/ferry.txt"]
+    ans = engine.ask("Which company operates the ferry?")
+    assert ans.citations and ans.citations[0].doc == "ferry_story.txt"
+
+
+def test_empty_folder_gives_an_empty_index_that_answers_not_found(tmp_path, make_engine):
+    engine = make_engine(tmp_path / "empty_docs")
+    report = engine.index(progress=False)
+    assert report.written and report.passages == 0
+    ans = engine.ask("Who signed the agreement?")
+    assert ans.abstained
+    # a folder whose last document is deleted also ends with an empty, working index
+    (tmp_path / "empty_docs" / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    assert engine.index(progress=False).added == ["ferry.txt"]
+    assert not engine.ask("Which company operates the ferry?").abstained
+    (tmp_path / "empty_docs" / "ferry.txt").unlink()
+    report = engine.index(progress=False)
+    assert report.removed == ["ferry.txt"] and report.passages == 0
+    assert engine.ask("Which company operates the ferry?").abstained
+    assert engine.documents() == []
+
+
+def test_passage_settings_change_forces_rebuild(tmp_path, make_engine):
+    docs = _docs(tmp_path)
+    engine = make_engine(docs)
+    engine.index(progress=False)
+    other = make_engine(docs, passage_words=40)
+    report = other.index(progress=False)
+    assert report.rebuilt == "the passage settings changed"
+    assert len(report.added) == 4 and report.embedded_passages == report.passages
+    assert "Rebuilt the whole index" in report.summary()
+
+
+@pytest.fixture(scope="module")
+def other_model(tmp_path_factory) -> Path:
+    """The bundled model under another folder with a changed config.json: a different fingerprint."""
+    src = bundled_model_path()
+    dst = tmp_path_factory.mktemp("models") / "minilm-variant"
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.name == "config.json":
+            cfg = json.loads(f.read_text())
+            cfg["variant_note"] = "changed for the model-mismatch test"
+            (dst / f.name).write_text(json.dumps(cfg))
+        else:
+            (dst / f.name).symlink_to(f)
+    return dst
+
+
+def test_model_mismatch_forces_rebuild_with_message(tmp_path, make_engine, other_model):
+    assert model_info(other_model).fingerprint != model_info(None).fingerprint
+    docs = _docs(tmp_path)
+    index = tmp_path / "index"
+    engine = make_engine(docs, index)
+    engine.index(progress=False)
+    question = "Where was the agreement between the Shanghai government and Tsinghua signed?"
+    assert not engine.ask(question).abstained
+
+    variant = Engine(docs_dir=docs, index_dir=index, model_path=other_model)
+    # asking with another model than the index was built with: a clear error, not wrong answers
+    with pytest.raises(store.IndexCorrupt) as exc:
+        variant.ask(question)
+    msg = str(exc.value)
+    assert "all-MiniLM-L6-v2" in msg and "minilm-variant" in msg and "python -m qa index" in msg
+    # ensure_index rebuilds the whole index with the configured model and says why
+    report = variant.ensure_index(progress=False)
+    assert report is not None and report.written
+    assert report.rebuilt and "all-MiniLM-L6-v2" in report.rebuilt and "minilm-variant" in report.rebuilt
+    assert len(report.added) == 4 and report.embedded_passages == report.passages
+    manifest = json.loads((index / store.MANIFEST).read_text())
+    assert manifest["model"]["name"] == "minilm-variant"
+    assert manifest["model"]["fingerprint"] == model_info(other_model).fingerprint
+    ans = variant.ask(question)
+    assert not ans.abstained and "Beijing" in " ".join(c.quote for c in ans.citations)
+    _check_citations(ans, docs)
+    # and the original engine now gets the clear error in turn
+    engine.reload()
+    with pytest.raises(store.IndexCorrupt, match="minilm-variant"):
+        engine.ask(question)
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    from qa.embedder import ModelError
+
+    with pytest.raises(ModelError, match="does not exist"):
+        Embedder(tmp_path / "no-model")
+    (tmp_path / "not-a-model").mkdir()
+    with pytest.raises(ModelError, match="config.json"):
+        Embedder(tmp_path / "not-a-model")
