@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,9 +29,20 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS
 
 
+_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "ð": "d", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Céloron" and "Celeron" both become "celoron"/"celeron")."""
+    text = text.lower().translate(_FOLD)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stopword-free, stemmed tokens (the same for passages and questions)."""
-    toks = [t for t in TOKEN_RE.findall(text.lower()) if t not in stopwords()]
+    """Lower-cased, accent-folded, stopword-free, stemmed tokens (the same for passages and questions)."""
+    toks = [t for t in TOKEN_RE.findall(fold(text)) if t not in stopwords()]
     return _stemmer().stemWords(toks)
 
 

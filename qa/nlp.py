@@ -22,7 +22,7 @@ def get_nlp():
             import spacy
 
             try:
-                _nlp = spacy.load(MODEL, exclude=["lemmatizer"])
+                _nlp = spacy.load(MODEL)
             except OSError as exc:
                 raise RuntimeError(f"spaCy model {MODEL} is not installed: pip install -r requirements.txt") from exc
         return _nlp

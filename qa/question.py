@@ -23,15 +23,27 @@ TYPE_LABELS = {
 MONEY_NOUNS = r"(?:investment|cost|price|value|worth|amount|revenue|budget|funding|fund|funds|salary|fee|fees|" \
               r"sum|capital|spending|expenditure|profit|sales|turnover|deal size|loan|fine|compensation)"
 COUNT_NOUNS = r"(?:number|population|employees|staff|workers|members|people|students|count|total)"
-PLACE_NOUNS = r"(?:city|country|place|location|venue|province|state|region|town|campus|site|building|nation|continent|county|capital)"
+PLACE_NOUNS = r"(?:city|cities|country|countries|place|location|venue|province|state|region|town|campus|site|building|" \
+              r"nation|continent|county|capital|colony|island|river|mountain|area|territory|district)"
 ORG_NOUNS = r"(?:organi[sz]ations?|company|companies|firm|firms|university|universities|institutions?|agency|agencies|" \
             r"group|groups|team|party|parties|government|governments|school|schools|enterprises?|bank|banks|ministry)"
 PERSON_NOUNS = r"(?:person|people|man|woman|official|officials|president|chairman|leader|director|minister|secretary|" \
                r"signatory|signatories|representative|ceo|king|queen|emperor|author|scientist|player|actor|singer)"
 DATE_NOUNS = r"(?:year|date|day|month|time|century|decade|era|period|season|week)"
 
+#: For "what/which <noun>" questions: entity labels that usually answer them (a preference, not a filter).
+NOUN_LABELS = [
+    (r"language|tongue|dialect", {"LANGUAGE", "NORP"}),
+    (r"war|battle|conflict|revolution|event|games|tournament|festival|disaster", {"EVENT"}),
+    (r"law|act|treaty|bill|directive|regulation|constitution|agreement|accord|pact", {"LAW"}),
+    (r"book|song|film|movie|album|painting|novel|poem|opera|show|series|title|work|newspaper", {"WORK_OF_ART", "ORG"}),
+    (r"religion|faith|nationality|ethnicity|people|tribe|party|denomination", {"NORP", "ORG"}),
+    (r"company|firm|organi[sz]ation|institution|university|school|team|agency|group|network|station|court|commission|committee|council", {"ORG"}),
+    (r"product|car|model|device|aircraft|ship|vehicle|engine|weapon", {"PRODUCT", "ORG"}),
+]
+
 RULES: list[tuple[str, str]] = [
-    (r"^\s*(?:in |on |at |by |from |since |until )?what (?:year|date|day|month|time|century|decade)\b", "date"),
+    (r"\b(?:what|which) (?:\w+ )?(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),
     (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b", "date"),
     (r"\bhow (?:long|old)\b", "duration"),
     (r"\bhow much\b.*\b(?:cost|pay|paid|worth|money|invest|spend|spent|raise|raised|price|dollars?|yuan|euros?|pounds?)\b|\bin (?:yuan|dollars|euros|pounds|rmb|usd)\b", "money"),
@@ -40,9 +52,9 @@ RULES: list[tuple[str, str]] = [
     (r"\bhow (?:many|much)\b|\bwhat (?:is |was )?the (?:number|population|count)\b", "number"),
     (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:total )?{COUNT_NOUNS} of\b", "number"),
     (r"^\s*(?:in |at |from )?where\b|\bwhere (?:was|were|is|are|did|do|does)\b", "place"),
-    (rf"\b(?:what|which|in which|in what) {PLACE_NOUNS}\b", "place"),
-    (rf"\b(?:what|which) {ORG_NOUNS}\b", "org"),
-    (rf"\b(?:what|which) {PERSON_NOUNS}\b", "person"),
+    (rf"\b(?:what|which) (?:\w+ )?{PLACE_NOUNS}\b", "place"),
+    (rf"\b(?:what|which) (?:\w+ )?{ORG_NOUNS}\b", "org"),
+    (rf"\b(?:what|which) (?:\w+ )?{PERSON_NOUNS}\b", "person"),
     (r"^\s*(?:\w+ )?(?:who|whom|whose)\b|\bwho\b", "who"),
     (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|is|was)\b", "reason"),
 ]
@@ -67,6 +79,22 @@ class Question:
     key_terms: list[str] = field(default_factory=list)  # stemmed tokens of names/numbers it mentions
     context_terms: list[str] = field(default_factory=list)  # stemmed tokens carried over from history
     is_followup: bool = False
+    #: The names it mentions, one per entity ("A and B" gives two), as stem lists.
+    phrases: list[list[str]] = field(default_factory=list)
+    #: For "how many X" questions: the stems of X (what is counted).
+    counted: list[str] = field(default_factory=list)
+
+
+def preferred_labels(question: str) -> set[str]:
+    """Entity labels a 'what/which <noun>' question leans to ("what language" → LANGUAGE, NORP)."""
+    m = re.search(r"\b(?:what|which)((?:\s+[\w'’]+){1,3})", question.lower())
+    if not m:
+        return set()
+    for word in m.group(1).split():
+        for pattern, labels in NOUN_LABELS:
+            if re.fullmatch(rf"(?:{pattern})(?:s|es)?", word):
+                return labels
+    return set()
 
 
 def answer_type(question: str) -> str:
@@ -82,13 +110,14 @@ def key_phrases(question: str) -> list[str]:
     """Names and numbers the question mentions (capitalised phrases not opening it)."""
     phrases = []
     for m in CAP_RE.finditer(question):
-        phrase = m.group(0).strip()
-        first = phrase.split()[0].lower().strip("'’")
-        if m.start() == 0 or first in QUESTION_OPENERS:
-            rest = phrase.split()[1:]
-            if m.start() == 0 and first in QUESTION_OPENERS or first in QUESTION_OPENERS:
-                phrase = " ".join(rest)
-        if phrase and phrase.lower() not in QUESTION_OPENERS:
+        words = m.group(0).split()
+        # the question's first word is capitalised anyway; so are openers like "Who"/"In"
+        if m.start() == len(question) - len(question.lstrip()) and not words[0].isupper():
+            words = words[1:]
+        while words and words[0].lower().strip("'’") in QUESTION_OPENERS:
+            words = words[1:]
+        phrase = " ".join(words)
+        if phrase:
             phrases.append(phrase)
     phrases += NUM_RE.findall(question)
     return phrases
@@ -129,5 +158,12 @@ def parse_question(question: str, history: list[str] | None = None) -> Question:
     keys = _stems(key_phrases(question))
     if follow:
         keys = list(dict.fromkeys(keys + _stems(key_phrases(search_text))))
+    names = key_phrases(search_text if follow else question)
+    phrases = [tokenize(p) for name in names for p in re.split(r"\s+(?:and|&)\s+|,\s*", name)]
+    phrases = [p for p in phrases if p]
+    m = re.search(r"\bhow many\s+((?:[\w'’\-]+\s+){0,2}?[\w'’\-]+?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|can|could)\b|\?|$)",
+                  question.lower())
+    counted = tokenize(m.group(1)) if m else []
     return Question(text=question, search_text=search_text, answer_type=answer_type(question), terms=terms,
-                    key_terms=keys, context_terms=context_terms, is_followup=follow)
+                    key_terms=keys, context_terms=context_terms, is_followup=follow, phrases=phrases,
+                    counted=counted)

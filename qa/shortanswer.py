@@ -2,8 +2,9 @@
 
 The candidate must be of the type the question asks for, must not be something
 the question already says, and is preferred when it is the subject/object of
-the question's verb or sits close to the question's words. People or
-organisations joined by "and" come back together ("A and B").
+the question's verb (or the object of "in/at/on" attached to it, for places and
+dates) or sits close to the question's words. People or organisations joined by
+"and" come back together ("A and B").
 """
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 
 from .bm25 import tokenize
 from .nlp import parse
-from .question import TYPE_LABELS, Question
+from .question import TYPE_LABELS, Question, preferred_labels
 
 SUBJ = {"nsubj", "nsubjpass", "agent", "csubj"}
 OBJ = {"dobj", "pobj", "attr", "oprd", "dative", "obj"}
-NUMBER_LABELS = {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}
+PLACE_PREPS = {"in", "at", "near", "inside", "within", "to", "from"}
+DATE_PREPS = {"on", "in", "at", "since", "until", "by", "during", "from"}
+#: Preferred labels inside a type (full credit); the other labels of the type get part credit.
+PREFERRED = {"who": {"PERSON"}, "place": {"GPE", "LOC", "FAC"}, "org": {"ORG"}}
 
 
 @dataclass
@@ -30,51 +34,269 @@ def _stems(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+def _question_stems(q: Question) -> set[str]:
+    """What the question itself says (history topic excluded: 'Where did they sign it?' may answer with it)."""
+    own = set(q.terms) | set(tokenize(" ".join(q.text.split())))
+    return own
+
+
 def _coordinated(span, spans_by_root: dict) -> list:
     """The span plus the spans of the same kind coordinated with it ("A, ... and B")."""
     group = [span]
-    for tok in span.root.conjuncts:
-        other = spans_by_root.get(tok.i)
-        if other is not None and other is not span and other not in group:
-            group.append(other)
-    # a conjunct of the head can sit on an appositive title ("A, Vice President of X, and B")
-    for tok in span.root.head.conjuncts if span.root.dep_ == "appos" else []:
-        other = spans_by_root.get(tok.i)
-        if other is not None and other not in group:
-            group.append(other)
-    return sorted(group, key=lambda s: s.start)
+    heads = [span.root]
+    if span.root.dep_ == "appos":
+        heads.append(span.root.head)
+    for h in heads:
+        for tok in list(h.conjuncts) + [c for c in h.children if c.dep_ == "appos"]:
+            other = spans_by_root.get(tok.i)
+            if other is not None and other not in group:
+                group.append(other)
+            for c in tok.children:  # "A, title of X, and B" parses B as conj of the title
+                if c.dep_ == "conj" and c.i in spans_by_root and spans_by_root[c.i] not in group:
+                    group.append(spans_by_root[c.i])
+    # a conj chain hanging off an appositive title of the first span
+    for tok in span.root.children:
+        if tok.dep_ == "appos":
+            for c in tok.conjuncts:
+                other = spans_by_root.get(c.i)
+                if other is not None and other not in group:
+                    group.append(other)
+    same = [g for g in group if g.label_ == span.label_]
+    return sorted(same, key=lambda s: s.start)
 
 
-def sentence_has_type(text: str, atype: str) -> bool:
-    """Does the sentence hold an entity of the asked-for type (numbers also as digits)?"""
-    labels = TYPE_LABELS.get(atype) or set()
-    if not labels:
-        return True
-    doc = parse(text)
-    if any(e.label_ in labels for e in doc.ents):
-        return True
-    if atype in ("number",) and any(t.like_num for t in doc):
-        return True
-    return False
+def _candidates(doc, q: Question, labels: set[str]):
+    """Entity spans of the asked type (or noun chunks and entities for 'what' questions).
+
+    Pronouns and spans that mostly repeat the question are never answers.
+    """
+    if labels:
+        spans = [e for e in doc.ents if e.label_ in labels]
+    else:  # dates and amounts answer "when"/"how many", not "what"
+        ents = [e for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL", "DATE", "TIME", "MONEY", "PERCENT",
+                                                          "QUANTITY")]
+        spans = ents + [nc for nc in doc.noun_chunks if not any(e.start <= nc.start and nc.end <= e.end for e in ents)]
+    q_stems = _question_stems(q)
+    out = []
+    for s in spans:
+        if not s.text.strip() or s.root.pos_ == "PRON" or all(t.is_stop or t.is_punct for t in s):
+            continue
+        st = _stems(s.text)
+        if st and len(st & q_stems) >= 0.5 * len(st):
+            continue
+        out.append(s)
+    return out
+
+
+def _relation_bonus(span, verbs, atype: str) -> float:
+    """How the candidate hangs off a verb of the question."""
+    head = span.root
+    chain = [head] + [t for t in head.ancestors][:3]
+    bonus = 0.0
+    for v in verbs:
+        if v not in chain and not any(c.head == v for c in [head] + list(head.conjuncts)):
+            continue
+        # direct dependents of the verb, possibly through a conjunct or an appositive
+        node = head
+        while node.dep_ in ("conj", "appos", "compound") and node.head != v and node.head.i != node.i:
+            node = node.head
+        if atype in ("who", "person", "org") and node.dep_ in SUBJ | {"pobj"} and (
+                node.head == v or node.head.dep_ == "agent"):
+            bonus = max(bonus, 1.0)
+        elif atype in ("place", "date") and node.dep_ == "pobj" and node.head.dep_ == "prep" and \
+                node.head.lower_ in (PLACE_PREPS if atype == "place" else DATE_PREPS) and node.head.head == v:
+            bonus = max(bonus, 1.0)
+        elif node.dep_ in OBJ:
+            bonus = max(bonus, 0.3 if atype in ("place", "date") else 0.6)
+        else:
+            bonus = max(bonus, 0.3)
+    return bonus
+
+
+WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
+
+
+@dataclass
+class WhRole:
+    """Where the wh-phrase sits in the question: its verb, its role and preposition."""
+
+    verb: str | None  # lemma of the verb the wh-phrase depends on
+    role: str | None  # nsubj / dobj / pobj / attr / nsubjpass ...
+    prep: str | None  # for pobj: the preposition ("in", "of" ...)
+    passive: bool = False
+
+
+def wh_role(question: str) -> WhRole:
+    """The role of the question's wh-phrase, read from its word order and POS tags.
+
+    "What did X build?" → dobj of build; "What causes X?" → nsubj of cause;
+    "What was built by X?" → nsubjpass; "In which city ...?" → pobj of "in";
+    "What is the capital of X?" → attr. (The small parser often misparses
+    do-support questions, so the order of words decides, not the tree.)
+    """
+    doc = parse(question)
+    toks = [t for t in doc if not t.is_punct]
+    w = next((i for i, t in enumerate(toks) if t.tag_ in WH_TAGS), None)
+    if w is None:
+        return WhRole(None, None, None)
+    prep = toks[w - 1].lower_ if w > 0 and toks[w - 1].pos_ == "ADP" else None
+    j = w + 1
+    if toks[w].tag_ in ("WDT", "WP$") or toks[w].lower_ in ("what", "which"):
+        while j < len(toks) and (toks[j].pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or
+                                 (toks[j].lower_ == "of" and j + 1 < len(toks) and toks[j + 1].pos_ in ("NOUN", "PROPN"))):
+            j += 1
+    verbs_after = [t for t in toks[j + 1 :] if t.tag_.startswith("VB") and t.pos_ != "AUX"]
+    main = verbs_after[-1].lemma_.lower() if verbs_after else None
+    if main is None:  # the tagger often calls the verb of "What did X conquer" a noun
+        rest = toks[j + 1 :]
+        cut = next((k for k, t in enumerate(rest) if t.pos_ == "ADP"), len(rest))
+        cands = [t for t in rest[:cut] if t.text.isalpha() and t.text.islower() and t.pos_ not in ("DET", "PRON")]
+        main = cands[-1].lemma_.lower() if cands else None
+    if toks and toks[-1].pos_ == "ADP" and not prep:  # "Who was it signed by?" / "What did they look at?"
+        return WhRole(main, "pobj", toks[-1].lower_, toks[-1].lower_ == "by")
+    if prep:
+        role = "pobj"
+    elif j >= len(toks):
+        return WhRole(None, None, None)
+    elif toks[j].lemma_.lower() == "do":
+        role = "dobj"
+        if toks[-1].pos_ == "ADP":  # "What did they look at?"
+            role, prep = "pobj", toks[-1].lower_
+    elif toks[j].lemma_.lower() == "be":
+        passive = any(t.tag_ == "VBN" for t in toks[j + 1 :])
+        if passive:
+            main = next(t.lemma_.lower() for t in reversed(toks[j + 1 :]) if t.tag_ == "VBN")
+            return WhRole(main, "nsubjpass", None, True)
+        return WhRole("be", "attr", None)
+    elif toks[j].pos_ == "AUX" and toks[j].lemma_.lower() not in ("be", "have"):
+        nxt = toks[j + 1] if j + 1 < len(toks) else None
+        if nxt is not None and nxt.tag_.startswith("VB"):
+            return WhRole(nxt.lemma_.lower(), "nsubj", None)
+        role = "dobj"
+    elif toks[j].tag_.startswith("VB"):
+        return WhRole(toks[j].lemma_.lower(), "nsubj", None)
+    else:
+        role = "dobj"
+    return WhRole(main, role, prep)
+
+
+def _role_targets(doc, role: WhRole, verbs) -> set[int]:
+    """Tokens of the sentence that fill the question's wh-role for a matching verb."""
+    if role.role is None:
+        return set()
+    targets: set[int] = set()
+    for v in verbs:
+        kids = list(v.children)
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in kids)
+        if role.role == "nsubj" and not role.passive:
+            if passive:  # "X was built by Y": Y answers "Who built X?"
+                targets |= {g.i for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"}
+            else:
+                targets |= {c.i for c in kids if c.dep_ in ("nsubj", "csubj")}
+        elif role.role in ("dobj", "nsubjpass") or (role.role == "nsubj" and role.passive):
+            targets |= {c.i for c in kids if c.dep_ in (("nsubjpass",) if passive else ("dobj", "obj", "attr"))}
+        elif role.role == "pobj" and role.prep == "by" and role.passive:
+            targets |= {g.i for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"}
+            targets |= {c.i for c in kids if c.dep_ == "nsubj"}
+        elif role.role == "pobj" and role.prep:
+            for c in kids:
+                if c.dep_ == "prep" and c.lower_ == role.prep:
+                    targets |= {g.i for g in c.children if g.dep_ == "pobj"}
+        elif role.role in ("attr", "acomp"):
+            targets |= {c.i for c in kids if c.dep_ in ("attr", "nsubj", "acomp")}
+    return targets
+
+
+FOCUS_SKIP = {"name", "term", "title", "word", "kind", "type", "sort", "example", "part", "one"}
+
+
+def _focus(question: str) -> str | None:
+    """The noun a copular question asks about: "What is the largest city of X?" → "city"."""
+    doc = parse(question)
+    be = next((t for t in doc if t.lemma_ == "be" and t.dep_ in ("ROOT", "aux", "auxpass", "cop") or
+               (t.lemma_ == "be" and t.head == t)), None)
+    if be is None:
+        return None
+    for c in be.children:
+        if c.dep_ in ("nsubj", "attr") and c.tag_ not in WH_TAGS and c.pos_ in ("NOUN", "PROPN"):
+            node = c
+            if node.lemma_.lower() in FOCUS_SKIP:
+                of = next((g for p in node.children if p.dep_ == "prep" and p.lower_ == "of"
+                           for g in p.children if g.dep_ == "pobj"), None)
+                if of is not None and of.pos_ == "NOUN":
+                    node = of
+            return node.lemma_.lower()
+    return None
+
+
+def _copula_targets(doc, question: str) -> set[int]:
+    """Where the sentence says "X, the <focus> of ..." or "X is the <focus>": X's tokens."""
+    focus = _focus(question)
+    if not focus:
+        return set()
+    out: set[int] = set()
+    for t in doc:
+        if t.lemma_.lower() != focus or t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if t.dep_ == "appos":
+            out.add(t.head.i)
+        out |= {c.i for c in t.children if c.dep_ == "appos"}
+        if t.dep_ == "attr" and t.head.lemma_ == "be":
+            out |= {c.i for c in t.head.children if c.dep_ in ("nsubj", "nsubjpass")}
+        if t.dep_ == "nsubj" and t.head.lemma_ == "be":
+            out |= {c.i for c in t.head.children if c.dep_ == "attr"}
+    return out
+
+
+EXAMPLE_RE = ("such as", "including", "like", "e.g.", "for example", "for instance", "namely")
+
+
+def _example_targets(doc, question: str) -> set[int]:
+    """For "what is an example of ...": the words right after "such as"/"including"."""
+    if "example" not in question.lower():
+        return set()
+    out: set[int] = set()
+    low = doc.text.lower()
+    for marker in EXAMPLE_RE:
+        start = 0
+        while (k := low.find(marker + " ", start)) != -1:
+            start = k + 1
+            span = doc.char_span(k + len(marker) + 1, min(len(doc.text), k + len(marker) + 2), alignment_mode="expand")
+            if span is not None:
+                out.add(span.start)
+    return out
 
 
 def extract(text: str, q: Question) -> ShortAnswer | None:
     """The best short answer of the asked type in sentence ``text``, or None."""
-    labels = TYPE_LABELS.get(q.answer_type, set())
-    if q.answer_type == "reason":
+    atype = q.answer_type
+    if atype == "reason":
         return None
+    labels = TYPE_LABELS.get(atype, set())
     doc = parse(text)
     q_stems = set(q.terms) | set(q.context_terms) | set(q.key_terms)
     anchors = [t.i for t in doc if not t.is_stop and not t.is_punct and tokenize(t.text) and
                tokenize(t.text)[0] in q_stems]
     verbs = [doc[i] for i in anchors if doc[i].pos_ in ("VERB", "AUX")]
-    if labels:
-        spans = [e for e in doc.ents if e.label_ in labels]
-        if q.answer_type == "who" and any(e.label_ == "PERSON" for e in spans):
-            spans = [e for e in spans if e.label_ == "PERSON"]
-    else:
-        spans = list(doc.noun_chunks)
-    spans = [s for s in spans if not (_stems(s.text) and _stems(s.text) <= q_stems) and s.text.strip()]
+    role = wh_role(q.text)
+    if role.verb:
+        verbs += [t for t in doc if t.lemma_.lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
+    targets = _role_targets(doc, role, verbs)
+    if not labels:
+        special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)
+        if special:
+            targets = special
+    spans = _candidates(doc, q, labels)
+    if atype == "number":
+        spans += _bare_numbers(doc, spans)
+    preferred = PREFERRED.get(atype)
+    soft = preferred_labels(q.text) if not labels else set()
+    if atype == "who" and any(s.label_ == "PERSON" for s in spans):
+        spans = [s for s in spans if s.label_ == "PERSON"]
+    if not spans and atype in ("who", "org"):
+        # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
+        spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.head == v and nc.root.dep_ in SUBJ]
+        spans = [s for s in spans if not (_stems(s.text) and _stems(s.text) <= _question_stems(q))]
     if not spans:
         return None
     by_root = {s.root.i: s for s in spans}
@@ -84,39 +306,94 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         if anchors:
             dist = min(min(abs(a - s.start), abs(a - (s.end - 1))) for a in anchors)
             score += 1.0 / (1.0 + dist / 4.0)
-        head = s.root
-        for v in verbs:
-            if head.head == v or head.head.head == v or any(c.head == v for c in [head] + list(head.conjuncts)):
-                if q.answer_type in ("who", "person", "org") and (head.dep_ in SUBJ or head.head.dep_ in SUBJ):
-                    score += 1.0
-                elif head.dep_ in OBJ:
-                    score += 0.6
-                else:
-                    score += 0.3
-        if not labels and head.dep_ in OBJ:
+        score += _relation_bonus(s, verbs, atype)
+        if targets and any(s.start <= t < s.end for t in targets):
+            score += 1.2
+        if preferred and getattr(s, "label_", "") in preferred:
+            score += 0.5
+        if soft and getattr(s, "label_", "") in soft:
+            score += 0.6
+        elif not labels and getattr(s, "label_", ""):
+            score += 0.15  # in "what" questions a named thing beats a generic phrase
+        if not labels and s.root.dep_ in OBJ:
             score += 0.2
         if not labels and _stems(s.text) & q_stems:
             score -= 0.3  # a chunk repeating the question is rarely its answer
         if score > best_score:
             best, best_score = s, score
-    group = _coordinated(best, by_root) if best.label_ in ("PERSON", "ORG", "GPE", "") else [best]
-    if not labels:
-        group = [_expand_noun_list(best)]
+    label = getattr(best, "label_", "") or "NP"
+    if labels and label in ("PERSON", "ORG", "GPE", "NORP"):
+        group = _coordinated(best, by_root)
+    elif not labels:
+        group = [_expand_noun_list(best, _question_stems(q))]
+    else:
+        group = [_with_modifier(best)]
     spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
     parts = [text[s:e] for s, e in spans_out]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return ShortAnswer(joined, spans_out, best.label_ or "NP", best_score)
+    return ShortAnswer(joined, spans_out, label, best_score)
 
 
-def _expand_noun_list(chunk):
-    """A noun chunk plus the chunks coordinated with it, as one contiguous span."""
+def _bare_numbers(doc, taken) -> list:
+    """Numbers the NER did not label ("over 800 connections"), as CARDINAL spans."""
+    used = {i for s in taken for i in range(s.start, s.end)}
+    out = []
+    i = 0
+    while i < len(doc):
+        if doc[i].like_num and i not in used:
+            j = i + 1
+            while j < len(doc) and doc[j].like_num and j not in used:
+                j += 1
+            span = doc[i:j]
+            span.label_ = "CARDINAL"
+            out.append(span)
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _with_modifier(span):
+    """Keep a quantity's modifier ("over 800", "more than 1000", "about $5 million")."""
+    doc = span.doc
+    start = span.start
+    while start > 0 and doc[start - 1].lower_ in ("over", "about", "around", "nearly", "almost", "some", "roughly",
+                                                   "approximately", "than", "more", "less", "fewer", "up", "to",
+                                                   "at", "least", "most"):
+        if doc[start - 1].lower_ in ("to", "at") and not (start > 1 and doc[start - 2].lower_ in ("up", "at")):
+            break
+        start -= 1
+    return doc[start : span.end]
+
+
+def _expand_noun_list(chunk, q_stems: set[str] = frozenset()):
+    """A noun chunk plus the following chunks coordinated with it (not ones the question names)."""
     doc = chunk.doc
     end = chunk.end
-    for tok in chunk.root.conjuncts:
+    for tok in sorted(chunk.root.conjuncts, key=lambda t: t.i):
         if tok.i >= chunk.start:
+            st = _stems(tok.text)
+            if st & q_stems:
+                break
             end = max(end, tok.i + 1)
-            # include the rest of that conjunct's own chunk
             for nc in doc.noun_chunks:
                 if nc.start <= tok.i < nc.end:
                     end = max(end, nc.end)
     return doc[chunk.start:end]
+
+
+def type_score(text: str, q: Question) -> float:
+    """How well the sentence can answer: 0 when it holds nothing of the asked type.
+
+    1 + relation bonus for a preferred-type candidate tied to the question's verb,
+    less for other labels of the type or bare numbers.
+    """
+    labels = TYPE_LABELS.get(q.answer_type) or set()
+    if not labels:
+        return 1.0
+    sa = extract(text, q)
+    if sa is None:
+        if q.answer_type == "number" and any(t.like_num for t in parse(text)):
+            return 0.5
+        return 0.0
+    return sa.score
