@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .answer import Answer, validate_question
+from .answer import Answer, Citation, validate_question
 from .config import Config, load_config, setup_offline_env
 from .documents import Document, load_document
 from .embedder import Embedder
@@ -82,12 +82,12 @@ class Engine:
 
     # -- indexing ----------------------------------------------------------------------
     def index(self, paths: list[Path] | None = None, progress: bool = True, on_progress=None,
-              crash_hook=None) -> IndexReport:
+              crash_hook=None, force_rebuild: str | None = None) -> IndexReport:
         """Build or update the index from ``paths`` (default: the docs folder)."""
         sources = [Path(p) for p in (paths or [self.config.docs_dir])]
         with self._lock:
             report = update_index(self.config, sources, self.embedder, progress=progress, on_progress=on_progress,
-                                  crash_hook=crash_hook)
+                                  crash_hook=crash_hook, force_rebuild=force_rebuild)
             if report.written:
                 self.reload()
             return report
@@ -99,7 +99,10 @@ class Engine:
             return None
         except (store.IndexMissing, store.IndexCorrupt) as exc:
             log.warning("%s", str(exc).split(". Rebuild")[0] + "; building it from %s" % self.config.docs_dir)
-            return self.index(progress=progress)
+            report = self.index(progress=progress)
+            if not report.written:  # nothing changed, so the damage is in a part an update does not read
+                report = self.index(progress=progress, force_rebuild=f"the index could not be used ({exc})")
+            return report
 
     # -- questions ---------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, k: int = 3) -> Answer:
@@ -122,7 +125,39 @@ class Engine:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
         else:
             ans = build_answer(data, q, ranked, k=max(1, k))
+            if q.answer_type in ("who", "person"):
+                self._use_signings(ans, q, k)
         return Trace(q, hits, ranked, ans, feats, qvec)
+
+    def _use_signings(self, ans: Answer, q: Question, k: int) -> None:
+        """For "who signed ... with X": all signatories of the matching signing event, citing its quote."""
+        from .signings import WHO_SIGNED_RE, answer_from_signings, signings_for_engine
+
+        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text):
+            return
+        hit = answer_from_signings(signings_for_engine(self), q.search_text)
+        if not hit or not hit.get("answer"):
+            return
+        quote, start = hit["quote"], hit["start"]
+        cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == start)]
+        meta = self.data.manifest["docs"].get(hit["doc"], {})
+        first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=quote, start=start,
+                         end=hit["end"], score=ans.citations[0].score if ans.citations else 1.0)
+        spans = []
+        for sig in hit.get("signatories", []):
+            i = quote.find(sig["name"]) if sig.get("name") else -1
+            if i >= 0:
+                spans.append([start + i, start + i + len(sig["name"])])
+        if spans:
+            first.answer_spans = spans
+            first.answer_start, first.answer_end = spans[0][0], spans[-1][1]
+        ans.citations = [first] + cites[: max(0, k - 1)]
+        for n, c in enumerate(ans.citations, 1):
+            c.n = n
+            if n > 1:
+                c.answer_start = c.answer_end = None
+                c.answer_spans = None
+        ans.answer = hit["answer"]
 
     # -- documents ----------------------------------------------------------------------
     def documents(self) -> list[dict]:
