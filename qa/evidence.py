@@ -18,6 +18,7 @@ from .answer import Answer, Citation
 from .bm25 import tokenize
 from .question import TYPE_LABELS, Question
 from .retrieve import Hit
+from .nlp import parse_many
 from .shortanswer import extract, type_score
 from .bm25 import stopwords
 import re
@@ -105,7 +106,7 @@ def doc_stems(data: IndexData, doc: int) -> frozenset[str]:
     """All stems of one document (its title and sentences)."""
     # perf (issue 6): sent_doc is sorted (rows are written document by document), so a binary
     # search replaces a scan of every sentence (~3 ms per call at a million passages)
-    lo, hi = np.searchsorted(data.sent_doc, [doc, doc + 1])
+    lo, hi = np.searchsorted(data.sent_doc, np.array([doc, doc + 1], dtype=data.sent_doc.dtype))
     idx = range(int(lo), int(hi))
     title = data.doc_meta(doc).get("title") or ""
     return frozenset(tokenize(title)).union(*[_stems_of(data.sent_texts[int(i)]) for i in idx])
@@ -150,8 +151,11 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
         phrase = len(q_grams & _sentence_ngrams(text)) / len(q_grams) if q_grams else 0.0
         c.score = W_DENSE * c.dense + W_LEX * c.lex + W_PASSAGE * c.passage_score + W_PHRASE * phrase
     ranked = sorted(cands.values(), key=lambda c: -c.score)
-    if TYPE_LABELS.get(q.answer_type):
-        for c in ranked[:6]:  # the parse is the costly part: only for the front runners
+    if TYPE_LABELS.get(q.answer_type) and ranked:
+        # the parse is the costly part: only sentences the type bonus could still lift to the top
+        front = [c for c in ranked[:6] if c.score >= ranked[0].score - W_TYPE]
+        parse_many([q.text] + [data.sent_quotes[c.sent] for c in front])
+        for c in front:
             ts = type_score(data.sent_quotes[c.sent], q)
             c.type_ok = ts > 0
             c.score += W_TYPE * min(ts, 2.5) / 2.5

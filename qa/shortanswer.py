@@ -8,6 +8,7 @@ dates) or sits close to the question's words. People or organisations joined by
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .bm25 import tokenize
@@ -271,7 +272,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     """The best short answer of the asked type in sentence ``text``, or None."""
     atype = q.answer_type
     if atype == "reason":
-        return None
+        return _reason(text, q)
     labels = TYPE_LABELS.get(atype, set())
     doc = parse(text)
     q_stems = set(q.terms) | set(q.context_terms) | set(q.key_terms)
@@ -332,6 +333,28 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     parts = [text[s:e] for s, e in spans_out]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return ShortAnswer(joined, spans_out, label, best_score)
+
+
+REASON_MARKERS = ("because of", "because", "due to", "owing to", "as a result of", "thanks to", "in order to",
+                  "so that", "since", "by")
+
+
+def _reason(text: str, q: Question) -> ShortAnswer | None:
+    """For why/how questions: the clause after "because", "due to", "by" ... (up to the next comma)."""
+    low = text.lower()
+    want = ("by",) if re.match(r"\s*how\b", q.text.lower()) else REASON_MARKERS
+    best = None
+    for marker in want:
+        for m in re.finditer(rf"\b{re.escape(marker)}\b\s+", low):
+            start = m.end()
+            stop = re.search(r"[,;.]\s|[,;.]$|\s(?:and|but|which|while)\s", text[start:])
+            end = start + (stop.start() if stop else len(text[start:].rstrip(" .")))
+            if end - start >= 3 and (best is None or m.start() < best[0]):
+                best = (m.start(), start, end)
+    if best is None:
+        return None
+    _, s, e = best
+    return ShortAnswer(text[s:e], [(s, e)], "REASON", 1.0)
 
 
 def _bare_numbers(doc, taken) -> list:

@@ -1,0 +1,82 @@
+"""End-to-end answering on a real index of the seed articles (real model, FAISS, BM25, spaCy)."""
+import json
+
+import pytest
+
+from conftest import SHARED
+from qa.answer import QuestionError
+
+
+def _exact(engine, answer):
+    for c in answer.citations:
+        text = open(engine.document(c.doc).path, encoding="utf-8").read()
+        assert text[c.start : c.end] == c.quote
+        for s, e in c.answer_spans or []:
+            assert c.start <= s < e <= c.end
+    return True
+
+
+def test_who_signed_gives_all_signatories_together(seed_engine):
+    ans = seed_engine.ask("Who signed the Strategic Cooperation Agreement between Zhejiang University of Technology "
+                          "and the Mechanery and Electrical Group?")
+    assert not ans.abstained
+    assert "Chen Jiming" in ans.answer and "Chen Cunfa" in ans.answer
+    assert "Chen Jiming" in ans.citations[0].quote
+    assert _exact(seed_engine, ans)
+
+
+def test_place_and_date_short_answers(seed_engine):
+    ans = seed_engine.ask("Where was the agreement between the Shanghai government and Tsinghua signed?")
+    assert ans.answer == "Beijing"
+    c = ans.citations[0]
+    text = open(seed_engine.document(c.doc).path, encoding="utf-8").read()
+    assert text[c.answer_start : c.answer_end] == "Beijing"
+    ans = seed_engine.ask("When was the 2024 Thousand Schools and Ten Thousand Enterprises conference held?")
+    assert "March 17" in (ans.answer or "")
+
+
+def test_followup_uses_history(seed_engine):
+    first = "Who signed the agreement between Tsinghua University and Shanghai Electric?"
+    ans = seed_engine.ask("Where did they sign it?", history=[first])
+    assert not ans.abstained and ans.answer == "Shanghai"
+    assert ans.resolved_question and "Tsinghua" in ans.resolved_question
+
+
+@pytest.mark.parametrize("question", [
+    "Who signed the agreement between Fudan University and Huawei?",
+    "Who won the 2024 Nobel Prize in Chemistry?",
+    "How many employees does Shanghai Electric have?",
+    "What was the total investment, in yuan, of the Shanghai Electric and Tsinghua agreement?",
+    "Who signed the agreement between Shanghai Electric and Zhejiang University of Technology?",
+])
+def test_abstains_when_documents_do_not_say(seed_engine, question):
+    ans = seed_engine.ask(question)
+    assert ans.abstained, ans.to_dict()
+    assert ans.citations == [] and ans.answer is None
+    assert "not found in the documents" in ans.message
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!", "x" * 5000])
+def test_bad_questions_raise_clear_errors(seed_engine, question):
+    with pytest.raises(QuestionError) as err:
+        seed_engine.ask(question)
+    assert str(err.value)
+
+
+def test_seed_dev_questions(seed_engine):
+    from qa.evaluate import run_jsonl
+
+    result = run_jsonl(seed_engine, SHARED / "eval" / "seeds_dev.jsonl")
+    assert result["evidence_hit@1"] >= 0.9
+    assert result["abstain_accuracy"] == 1.0
+    assert result["false_abstain_rate"] == 0.0
+    for r in result["results"]:
+        for c in r["answer"]["citations"]:
+            text = open(seed_engine.document(c["doc"]).path, encoding="utf-8").read()
+            assert text[c["start"] : c["end"]] == c["quote"]
+    # follow-up items answer from the right article
+    by_id = {r["id"]: r["answer"] for r in result["results"]}
+    items = [json.loads(x) for x in (SHARED / "eval" / "seeds_dev.jsonl").read_text().splitlines() if x.strip()]
+    for it in items:
+        if it.get("history"):
+            assert by_id[it["id"]]["citations"][0]["doc"] == it["doc"]

@@ -1,0 +1,31 @@
+"""The real all-MiniLM-L6-v2: late-chunked sentence vectors and the ONNX question encoder."""
+import numpy as np
+
+from qa.embedder import BUNDLED_NAME, OnnxQueryEncoder, model_info
+
+
+def test_model_info_of_bundled_model():
+    info = model_info(None)
+    assert info.name == BUNDLED_NAME and info.dim == 384 and len(info.fingerprint) == 16
+
+
+def test_passage_vectors_equal_sentence_transformers(embedder):
+    texts = ["Acme and Globex signed a supply deal in Paris. The deal runs for five years.",
+             "Rain fell all day. The match was cancelled."]
+    spans = [[(0, 46), (47, 76)], [(0, 18), (19, 43)]]
+    P, S = embedder.encode_passages(texts, spans)
+    ref = embedder.encode_texts(texts)
+    assert np.allclose((P * ref).sum(1), 1.0, atol=1e-4)
+    assert S[0].shape == (2, 384)
+    assert np.allclose(np.linalg.norm(S[0], axis=1), 1.0, atol=1e-4)
+    # a sentence's late-chunked vector is close to encoding it alone, and closer than another sentence's
+    alone = embedder.encode_texts(["Acme and Globex signed a supply deal in Paris.", "The match was cancelled."])
+    assert float(S[0][0] @ alone[0]) > 0.8
+    assert float(S[0][0] @ alone[0]) > float(S[0][0] @ alone[1])
+
+
+def test_onnx_question_encoder_matches_torch(embedder):
+    qs = ["Who signed the agreement?", "Where was the ceremony held?"]
+    onnx = OnnxQueryEncoder(embedder.model_path).encode(qs)
+    torch = embedder.encode_texts(qs)
+    assert (onnx * torch).sum(1).min() > 0.99

@@ -1,0 +1,56 @@
+"""Question analysis: answer types, names, follow-ups, wh-roles."""
+from qa.question import answer_type, is_followup, key_phrases, parse_question, preferred_labels
+from qa.shortanswer import wh_role
+
+
+def test_answer_types():
+    assert answer_type("Who signed the deal?") == "who"
+    assert answer_type("When was the plant opened?") == "date"
+    assert answer_type("By which year did the company close its office?") == "date"
+    assert answer_type("Where was the ceremony held?") == "place"
+    assert answer_type("In which city did they meet?") == "place"
+    assert answer_type("How many workers went on strike?") == "number"
+    assert answer_type("What was the total investment, in yuan, of the project?") == "money"
+    assert answer_type("Which organizations released the report?") == "org"
+    assert answer_type("Why did the talks fail?") == "reason"
+    assert answer_type("What will the two sides build?") == "thing"
+
+
+def test_preferred_labels_for_what_noun_questions():
+    assert "LANGUAGE" in preferred_labels("Families there speak what language today?")
+    assert "EVENT" in preferred_labels("What war ended the empire?")
+    assert preferred_labels("What will they build?") == set()
+
+
+def test_key_phrases_skip_question_openers_and_first_word():
+    assert key_phrases("Who signed the agreement between Acme Corp and Globex?") == ["Acme Corp and Globex"]
+    assert key_phrases("Most imperialism was carried out using which method of transport?") == []
+    assert "2024" in key_phrases("Who won the 2024 Nobel Prize in Chemistry?")
+
+
+def test_phrases_split_pairs_and_counted_thing():
+    q = parse_question("Who signed the agreement between Acme University and Globex?")
+    assert len(q.phrases) == 2 and q.phrases[1] == ["globex"] and "acm" in q.phrases[0]
+    q = parse_question("How many employees does Globex have?")
+    assert q.counted and q.counted[-1].startswith("employ")
+
+
+def test_followups_carry_the_topic_but_fresh_questions_do_not():
+    history = ["Who signed the agreement between Acme University and Globex?"]
+    assert is_followup("Where did they sign it?", history)
+    assert is_followup("And when?", history)
+    assert not is_followup("What did the Ministry of Transport announce about rail fares in Spain?", history)
+    q = parse_question("Where did they sign it?", history)
+    assert q.is_followup and "Globex" in q.search_text and q.answer_type == "place"
+    fresh = parse_question("What did the Ministry of Transport announce about rail fares in Spain?", history)
+    assert not fresh.is_followup and "Globex" not in fresh.search_text
+
+
+def test_wh_roles_from_word_order():
+    assert wh_role("What did the Normans conquer in 1066?").role == "dobj"
+    assert wh_role("What did the Normans conquer in 1066?").verb == "conquer"
+    r = wh_role("What causes rain?")
+    assert (r.role, r.verb) == ("nsubj", "cause")
+    assert wh_role("In which fields will the two sides cooperate?").prep == "in"
+    r = wh_role("Who was the agreement signed by?")
+    assert (r.role, r.prep, r.verb) == ("pobj", "by", "sign")
