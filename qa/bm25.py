@@ -46,6 +46,14 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(toks)
 
 
+def _bm25s():
+    """bm25s, with its logger (which it sets to DEBUG on import) quietened."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class BM25Index:
     """A persisted bm25s index; ``scores`` gives every passage's score for a question."""
 
@@ -57,7 +65,7 @@ class BM25Index:
     @classmethod
     def build(cls, texts, show_progress: bool = False) -> "BM25Index":
         """Index an iterable of passage texts."""
-        import bm25s
+        bm25s = _bm25s()
 
         corpus_tokens = [tokenize(t) or ["\u2205"] for t in texts]
         retriever = bm25s.BM25()
@@ -90,7 +98,7 @@ class BM25Index:
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index":
-        import bm25s
+        bm25s = _bm25s()
 
         retriever = bm25s.BM25.load(str(path), show_progress=False, verbosity=0)
         n = int(retriever.scores.get("num_docs", 0)) if isinstance(retriever.scores, dict) else 0

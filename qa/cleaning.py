@@ -154,7 +154,8 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
     last prose block. Both are scanned for a title, a date, an author and a source.
     """
     meta = Metadata()
-    title_at = _title_index(blocks) if not title_hint else None
+    h1 = next((i for i, b in enumerate(blocks[:3]) if b.label == "h1" and words(b.text)), None)
+    title_at = None if title_hint else (h1 if h1 is not None else _title_index(blocks))
     prose = [i for i, b in enumerate(blocks) if i != title_at and is_prose(b.text)]
     first_prose = prose[0] if prose else len(blocks)
     last_prose = prose[-1] if prose else -1

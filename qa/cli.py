@@ -34,7 +34,8 @@ def format_answer(ans) -> str:
 def cmd_index(args) -> int:
     engine = _engine(args)
     paths = [Path(p) for p in args.paths] or None
-    report = engine.index(paths, progress=not args.quiet)
+    report = engine.index(paths, progress=not args.quiet,
+                          force_rebuild="asked for with --rebuild" if getattr(args, "rebuild", False) else None)
     print(report.summary())
     return 0
 
@@ -82,6 +83,11 @@ def cmd_eval(args) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(evaluate.format_metrics(result))
+    if args.squad and args.doc:
+        cmd = "python -m qa eval --squad " + args.squad + (f" --limit {args.limit}" if args.limit else "")
+        Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.doc).write_text(evaluate.squad_markdown(result, cmd), encoding="utf-8")
+        print(f"wrote {args.doc}", file=sys.stderr)
     return 0
 
 
@@ -118,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("index", help="build or update the index")
     s.add_argument("paths", nargs="*", help="files or folders (default: seeds/ or $QA_DOCS)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--rebuild", action="store_true", help="re-read and re-embed every document (e.g. after damage)")
     common(s)
     s.set_defaults(fn=cmd_index)
 
@@ -135,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--squad", help="a SQuAD 2.0 JSON file, indexed into a temporary index")
     s.add_argument("--limit", type=int, help="SQuAD: at most this many questions (spread over the file)")
     s.add_argument("--no-baselines", action="store_true", help="SQuAD: skip the baselines")
+    s.add_argument("--doc", help="SQuAD: also write the Markdown report here (e.g. docs/evaluation.md)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--docs")
     common(s)

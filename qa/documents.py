@@ -111,7 +111,10 @@ def text_blocks(text: str, markdown: bool = False) -> list[Block]:
         if markdown and block.text:
             m = MD_PREFIX_RE.match(block.text)
             if m:
+                heading = m.group(0).strip() == "#"
                 block = block.sub(m.end(), len(block.text)).strip()
+                if heading:
+                    block.label = "h1"
         if not block.text:
             if blocks and blocks[-1].text:
                 blocks.append(Block("", pos))  # paragraph break marker

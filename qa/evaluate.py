@@ -138,6 +138,19 @@ def _doc_ranking(data, hits) -> list[str]:
     return seen
 
 
+def _trace_doc_ranking(data, tr) -> list[str]:
+    """Documents in the order the system trusts them: by their best evidence sentence, then by passage score."""
+    seen: list[str] = []
+    for c in tr.ranked:
+        d = data.doc_ids[int(data.sent_doc[c.sent])]
+        if d not in seen:
+            seen.append(d)
+    for d in _doc_ranking(data, tr.hits):
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
 def _retrieval(ranks: list[int | None]) -> dict:
     n = len(ranks)
     if not n:
@@ -200,7 +213,7 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
                 abstained_ooc += ans.abstained
             continue
         abstained_in_corpus += ans.abstained
-        doc_rank = _doc_ranking(data, tr.hits)
+        doc_rank = _trace_doc_ranking(data, tr)
         gold_rank = doc_rank.index(q["doc"]) if q["doc"] in doc_rank else None
         if q["impossible"]:
             impossible += 1
@@ -282,3 +295,26 @@ def format_metrics(result: dict) -> str:
         shown = {k: v for k, v in b.items() if v is not None}
         lines.append(f"baseline {name}: {shown}")
     return "\n".join(lines)
+
+
+def squad_markdown(result: dict, command: str) -> str:
+    """A Markdown report (table with baselines, the command, the machine) for docs/evaluation.md."""
+    import os
+    import platform
+
+    base = result.get("baselines") or {}
+    names = ["hybrid (this system)"] + list(base)
+    cols = [result] + [base[n] for n in base]
+    lines = ["# Evaluation on SQuAD 2.0 dev", "",
+             f"Command: `{command}`", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+             f"{time.strftime('%Y-%m-%d')}", "",
+             f"Questions: {result['counts']}", "",
+             "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key in SQUAD_KEYS:
+        row = []
+        for c in cols:
+            v = c.get(key)
+            row.append("—" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)))
+        lines.append(f"| {key} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"

@@ -8,20 +8,20 @@ about (its names), or lacks any answer of the asked type, or is too weak.
 """
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from .answer import Answer, Citation
-from .bm25 import tokenize
+from .bm25 import stopwords, tokenize
 from .question import TYPE_LABELS, Question
 from .retrieve import Hit
 from .nlp import parse_many
 from .shortanswer import extract, type_score
-from .bm25 import stopwords
-import re
 from .store import IndexData
 
 #: Evidence sentence score weights (dense, lexical, passage) and the abstention thresholds.
@@ -276,6 +276,8 @@ def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int =
         sa = extract(cite.quote, q)
         if sa is not None:
             answer_text = sa.text
+            if cite.doc.lower().endswith((".html", ".htm")):  # quotes of web pages are raw HTML slices
+                answer_text = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", answer_text)).split())
             cite.answer_start = cite.start + sa.spans[0][0]
             cite.answer_end = cite.start + sa.spans[-1][1]
             cite.answer_spans = [[cite.start + s, cite.start + e] for s, e in sa.spans]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import OrderedDict
 
@@ -19,12 +20,20 @@ def get_nlp():
     global _nlp
     with _lock:
         if _nlp is None:
-            import spacy
-
+            # thinc (under spaCy) imports torch when it can, which costs seconds at start-up and is not
+            # needed by spaCy's CNN pipelines: hide torch while spaCy loads, unless it is loaded already.
+            hide = "torch" not in sys.modules
+            if hide:
+                sys.modules["torch"] = None  # type: ignore[assignment]
             try:
+                import spacy
+
                 _nlp = spacy.load(MODEL)
             except OSError as exc:
                 raise RuntimeError(f"spaCy model {MODEL} is not installed: pip install -r requirements.txt") from exc
+            finally:
+                if hide and sys.modules.get("torch", 0) is None:
+                    del sys.modules["torch"]
         return _nlp
 
 
