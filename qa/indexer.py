@@ -11,8 +11,9 @@ import numpy as np
 
 from . import store
 from .bm25 import BM25Index
-from .config import Config
-from .documents import Document, IngestError, file_sha256, find_files, load_document
+from .config import PIPELINE_VERSION, Config
+from .dense import build_dense, kind_for
+from .documents import Document, IngestError, file_sha256, find_files, load_document, too_large_message
 from .embedder import Embedder
 from .passages import make_passages, sentences_of
 
@@ -96,14 +97,15 @@ def _from_document(doc: Document, cfg: Config) -> _DocData:
 
 
 def _from_index(data: store.IndexData, d: int) -> _DocData:
-    """Rows of document ``d`` of an existing index (no re-embedding)."""
+    """Rows of document ``d`` of an existing index (no re-embedding).
+
+    Rows are stored grouped by document in ``doc_order``, so a binary search finds them
+    (a scan per document made incremental runs quadratic in the corpus size).
+    """
     doc_id = data.doc_ids[d]
-    p_idx = np.nonzero(data.passage_doc == d)[0]
-    s_idx = np.nonzero(data.sent_doc == d)[0]
-    s0 = int(s_idx[0]) if len(s_idx) else 0
-    s1 = int(s_idx[-1]) + 1 if len(s_idx) else 0
-    p0 = int(p_idx[0]) if len(p_idx) else 0
-    p1 = int(p_idx[-1]) + 1 if len(p_idx) else 0
+    # (the values get the array's dtype: mixed dtypes would make numpy copy the whole array)
+    p0, p1 = (int(v) for v in np.searchsorted(data.passage_doc, np.array([d, d + 1], data.passage_doc.dtype)))
+    s0, s1 = (int(v) for v in np.searchsorted(data.sent_doc, np.array([d, d + 1], data.sent_doc.dtype)))
     return _DocData(
         doc_id=doc_id, meta=dict(data.manifest["docs"][doc_id]),
         sent_start=np.asarray(data.sent_start[s0:s1]), sent_end=np.asarray(data.sent_end[s0:s1]),
@@ -116,22 +118,6 @@ def _from_index(data: store.IndexData, d: int) -> _DocData:
     )
 
 
-def build_dense(vectors: np.ndarray, cfg: Config):
-    """Exact inner-product FAISS index, or HNSW past ``cfg.ann_threshold`` passages."""
-    import faiss
-
-    dim = vectors.shape[1]
-    if len(vectors) > cfg.ann_threshold:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 64
-        index.hnsw.efSearch = 128
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
 def _progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
 
@@ -140,7 +126,7 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress: bool = True,
-                 on_progress=None, crash_hook=None) -> IndexReport:
+                 on_progress=None, crash_hook=None, force_rebuild: str | None = None) -> IndexReport:
     """Make the index in ``cfg.index_dir`` mirror the documents under ``sources``.
 
     Unchanged documents (same content hash, same model) keep their vectors; new and
@@ -152,7 +138,8 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
     index_dir = Path(cfg.index_dir)
     info = embedder.info
     model_entry = {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim}
-    pipeline = {"passage_words": cfg.passage_words, "passage_sentences": cfg.passage_sentences,
+    # bump PIPELINE_VERSION (qa/config.py) when cleaning, splitting or tokenising changes: forces a rebuild
+    pipeline = {"version": PIPELINE_VERSION, "passage_words": cfg.passage_words, "passage_sentences": cfg.passage_sentences,
                 "passage_overlap": cfg.passage_overlap}
 
     with store.write_lock(index_dir):
@@ -173,6 +160,9 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             report.rebuilt = f"the previous index could not be read ({exc})"
             old = None
 
+        if force_rebuild and old is not None:  # e.g. the search files are damaged in a way load() cannot see
+            report.rebuilt = force_rebuild
+            old = None
         old_pos = {d: i for i, d in enumerate(old.doc_ids)} if old else {}
         files = find_files(sources)
         seen: dict[str, Path] = {}
@@ -186,8 +176,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             try:
                 size = path.stat().st_size
                 if size > cfg.max_file_bytes:
-                    raise IngestError(f"{doc_id}: too large ({size / 1e6:.1f} MB > {cfg.max_file_bytes / 1e6:.1f} MB "
-                                      "limit); split it or raise QA_MAX_FILE_BYTES")
+                    raise IngestError(too_large_message(doc_id, size, cfg.max_file_bytes))
                 if old and doc_id in old_pos:
                     sha = file_sha256(path.read_bytes())
                     if old.manifest["docs"][doc_id].get("sha256") == sha:
@@ -206,6 +195,9 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             except IngestError as exc:
                 report.skipped.append((doc_id, str(exc)))
                 log.warning("skipped %s", exc)
+            except OSError as exc:  # unreadable, or removed while indexing
+                report.skipped.append((doc_id, f"{doc_id}: cannot read ({exc.strerror or exc})"))
+                log.warning("skipped %s: %s", doc_id, exc)
         report.removed = [d for d in old_pos if d not in {x.doc_id for x in kept + fresh}]
 
         if not report.changed and old is not None:
@@ -232,6 +224,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             P, S = np.zeros((0, info.dim), np.float32), []
         bar.close()
         k = 0
+        pending: list[tuple[_DocData, int]] = []
         for dd in fresh:
             n = len(dd.passage_texts)
             dd.passage_vecs = P[k : k + n]
@@ -241,13 +234,18 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
                 lo, hi = int(dd.passage_lo[j]), int(dd.passage_hi[j])
                 svecs[lo:hi] += S[k + j]
                 counts[lo:hi] += 1
-            missing = counts == 0  # e.g. a headline folded into every passage
-            if missing.any():
-                svecs[missing] = embedder.encode_texts([dd.sent_texts[i] for i in np.nonzero(missing)[0]])
-                counts[missing] = 1
+            missing = np.nonzero(counts == 0)[0]  # e.g. a headline folded into every passage
+            counts[missing] = 1
             svecs /= counts[:, None]
-            dd.sent_vecs = svecs / np.clip(np.linalg.norm(svecs, axis=1, keepdims=True), 1e-12, None)
+            dd.sent_vecs = svecs
+            pending += [(dd, int(i)) for i in missing]
             k += n
+        if pending:  # sentences in no passage: one batched model call for all documents
+            vecs = embedder.encode_texts([dd.sent_texts[i] for dd, i in pending], cfg.batch_size)
+            for (dd, i), v in zip(pending, vecs):
+                dd.sent_vecs[i] = v
+        for dd in fresh:
+            dd.sent_vecs = dd.sent_vecs / np.clip(np.linalg.norm(dd.sent_vecs, axis=1, keepdims=True), 1e-12, None)
         report.embedded_passages = len(texts)
 
         order = {d: i for i, d in enumerate(seen)}
@@ -279,6 +277,8 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
     arrays = {k: (np.concatenate(v) if v else np.zeros(0, dtypes.get(k, np.int64))).astype(dtypes.get(k, np.int64))
               for k, v in arrays.items()}
     P = np.concatenate([dd.passage_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
+    dense_params: dict = {}
+    dense = build_dense(P, cfg, dense_params)
     S = np.concatenate([dd.sent_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
     passage_texts = [t for dd in docs for t in dd.passage_texts]
     manifest = {
@@ -287,10 +287,11 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
         "sources": sources,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "counts": {"documents": len(docs), "passages": len(passage_texts), "sentences": int(len(S))},
-        "dense": "hnsw" if len(P) > cfg.ann_threshold else "flat",
+        "dense": kind_for(len(P), cfg),
+        "dense_params": dense_params,
         "doc_order": [dd.doc_id for dd in docs],
         "docs": {dd.doc_id: dd.meta for dd in docs},
     }
     store.write(index_dir, manifest, arrays, P, S, [t for dd in docs for t in dd.sent_texts],
-                [t for dd in docs for t in dd.sent_quotes], passage_texts, build_dense(P, cfg),
-                BM25Index.build(passage_texts), crash_hook=crash_hook)
+                [t for dd in docs for t in dd.sent_quotes], passage_texts, dense,
+                BM25Index.build(passage_texts) if passage_texts else None, crash_hook=crash_hook)
