@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install (first time) and start the web chat on the seed articles; the index is built on first run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh requirements.txt
+export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+exec .venv/bin/python app.py "$@"
