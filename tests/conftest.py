@@ -25,18 +25,23 @@ def embedder():
     return e
 
 
-@pytest.fixture(scope="session")
-def seed_engine(tmp_path_factory, embedder):
-    """An Engine with a real index of a copy of seeds/ (do not modify its files)."""
+def indexed_copy(src: Path, tmp_path_factory, embedder, name: str):
+    """An Engine with a real index of a temporary copy of the files in ``src``."""
     from qa.engine import Engine
 
-    docs = tmp_path_factory.mktemp("seed_docs")
-    for f in SEEDS.iterdir():
+    docs = tmp_path_factory.mktemp(f"{name}_docs")
+    for f in src.iterdir():
         shutil.copy(f, docs / f.name)
-    engine = Engine(docs_dir=docs, index_dir=tmp_path_factory.mktemp("seed_index"))
+    engine = Engine(docs_dir=docs, index_dir=tmp_path_factory.mktemp(f"{name}_index"))
     engine._embedder = embedder
     engine.index(progress=False)
     return engine
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory, embedder):
+    """An Engine with a real index of a copy of seeds/ (do not modify its files)."""
+    return indexed_copy(SEEDS, tmp_path_factory, embedder, "seed")
 
 
 @pytest.fixture

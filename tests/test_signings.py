@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import indexed_copy
 from qa.signings import answer_from_signings, format_table, signings_for_engine
 
 DATA = Path(__file__).resolve().parent / "data" / "signings"
@@ -133,14 +133,7 @@ def test_qa_code_names_no_seed_entity():
 
 @pytest.fixture(scope="module")
 def own(tmp_path_factory, embedder):
-    from qa.engine import Engine
-
-    docs = tmp_path_factory.mktemp("sign_docs")
-    for f in DATA.iterdir():
-        shutil.copy(f, docs / f.name)
-    engine = Engine(docs_dir=docs, index_dir=tmp_path_factory.mktemp("sign_index"))
-    engine._embedder = embedder
-    engine.index(progress=False)
+    engine = indexed_copy(DATA, tmp_path_factory, embedder, "sign")
     return engine, signings_for_engine(engine)
 
 
