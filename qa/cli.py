@@ -85,8 +85,7 @@ def cmd_eval(args) -> int:
         print(evaluate.format_metrics(result))
     if args.squad and args.doc:
         cmd = "python -m qa eval --squad " + args.squad + (f" --limit {args.limit}" if args.limit else "")
-        Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.doc).write_text(evaluate.squad_markdown(result, cmd), encoding="utf-8")
+        evaluate.write_report(Path(args.doc), evaluate.squad_markdown(result, cmd))
         print(f"wrote {args.doc}", file=sys.stderr)
     return 0
 

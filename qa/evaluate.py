@@ -305,7 +305,7 @@ def squad_markdown(result: dict, command: str) -> str:
     base = result.get("baselines") or {}
     names = ["hybrid (this system)"] + list(base)
     cols = [result] + [base[n] for n in base]
-    lines = ["# Evaluation on SQuAD 2.0 dev", "",
+    lines = ["## SQuAD 2.0 dev: the numbers", "",
              f"Command: `{command}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
              f"{time.strftime('%Y-%m-%d')}", "",
@@ -318,3 +318,18 @@ def squad_markdown(result: dict, command: str) -> str:
             row.append("—" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)))
         lines.append(f"| {key} | " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
+
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def write_report(path: Path, results_md: str) -> None:
+    """Write the results between the markers of ``path``, keeping the hand-written text around them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = f"{START}\n{results_md}{END}\n"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if START in old and END in old:
+        new = old[: old.index(START)] + block + old[old.index(END) + len(END) :].lstrip("\n")
+    else:
+        new = block + old
+    path.write_text(new, encoding="utf-8")
