@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import threading
+import weakref
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,8 @@ def document_rows(engine) -> list[list]:
 
 # -- signings -----------------------------------------------------------------------------------------
 SIGNING_COLUMNS = ["#", "Date", "Agreement", "Parties", "Signatories", "Place", "File"]
+#: Fixed widths, so long party and signatory lists wrap inside the page instead of widening the table.
+SIGNING_WIDTHS = ["5%", "9%", "18%", "20%", "26%", "11%", "11%"]
 
 
 def _signatory(s: dict) -> str:
@@ -280,8 +283,8 @@ def signing_rows(events: list[dict], query: str = "") -> list[list]:
 CSS = """
 .qa-source { max-height: 560px; overflow-y: auto; padding: 8px 12px; border: 1px solid var(--border-color-primary);
   border-radius: 8px; line-height: 1.5; }
-.qa-source-head { font-size: 0.9em; margin-bottom: 8px; border-bottom: 1px solid var(--border-color-primary);
-  padding-bottom: 6px; }
+.qa-source-head { font-size: 0.9em; margin: -8px 0 8px 0; border-bottom: 1px solid var(--border-color-primary);
+  padding: 8px 0 6px 0; position: sticky; top: -8px; z-index: 1; background: var(--block-background-fill); }
 .qa-source mark { background: #ffe066; color: #000; padding: 0 1px; }
 .qa-source h3 { margin: 4px 0 8px 0; }
 .qa-source p { margin: 0 0 10px 0; }
@@ -345,7 +348,8 @@ def build_ui(engine, examples: list[str] | None = None):
     docs_dir = Path(engine.config.docs_dir)
     max_bytes = int(engine.config.max_file_bytes)
     index_lock = threading.Lock()
-    signing_cache: dict = {"key": None, "events": []}
+    signing_cache: dict = {"data": None, "events": []}
+    signing_lock = threading.Lock()
 
     def doc_source(doc_id, start, end, **kw) -> str:
         try:
@@ -425,7 +429,7 @@ def build_ui(engine, examples: list[str] | None = None):
             if saved:
                 msg = (msg + " " if msg else "") + reindex(progress)
         return (f"<div class='qa-status'>{esc(msg)}</div>", document_rows(engine),
-                gr.update(choices=doc_choices(), value=None), None)
+                gr.update(choices=doc_choices(), value=None), None, header_html())
 
     def remove(doc_id, progress=gr.Progress()):
         known = {d["doc"]: d for d in engine.documents()}
@@ -442,10 +446,10 @@ def build_ui(engine, examples: list[str] | None = None):
                 except OSError as exc:
                     msg = f"{doc_id}: could not delete ({exc.strerror or exc})."
         return (f"<div class='qa-status'>{esc(msg)}</div>", document_rows(engine),
-                gr.update(choices=doc_choices(), value=None))
+                gr.update(choices=doc_choices(), value=None), header_html())
 
     def refresh_docs():
-        return document_rows(engine), gr.update(choices=doc_choices())
+        return document_rows(engine), gr.update(choices=doc_choices()), header_html()
 
     # -- signings callbacks
     def signing_events() -> tuple[list[dict], str]:
@@ -453,11 +457,17 @@ def build_ui(engine, examples: list[str] | None = None):
             from .signings import signings_for_engine
         except ImportError as exc:
             return [], f"Signing extraction is not available ({exc})."
-        key = id(engine.data)
-        if signing_cache["key"] != key:
-            signing_cache["events"] = [e.to_dict() for e in signings_for_engine(engine)]
-            signing_cache["key"] = key
-        return signing_cache["events"], ""
+        try:
+            data = engine.data  # the loaded index version; a new object after every (re)index
+            with signing_lock:
+                # a weak reference to the object itself (not a reusable id()), so an old index is not kept alive
+                if signing_cache["data"] is None or signing_cache["data"]() is not data:
+                    signing_cache["events"] = [e.to_dict() for e in signings_for_engine(engine)]
+                    signing_cache["data"] = weakref.ref(data)
+                return signing_cache["events"], ""
+        except Exception as exc:  # no index yet, or an unreadable one: say so in the tab
+            log.exception("signing extraction failed")
+            return [], f"Signings are not available: {exc}"
 
     def show_signings(query):
         events, err = signing_events()
@@ -469,22 +479,26 @@ def build_ui(engine, examples: list[str] | None = None):
     def pick_signing(evt: gr.SelectData):
         row = getattr(evt, "row_value", None) or []
         events, _ = signing_events()
-        try:
+        try:  # the "#" column, not the row position: the table may be filtered or sorted
             e = events[int(row[0]) - 1]
         except (ValueError, TypeError, IndexError):
             return EMPTY_SOURCE
+        if len(row) >= len(SIGNING_COLUMNS) and row[-1] != e.get("doc"):  # re-indexed since the table was shown
+            return _message_html("The documents changed since this table was shown; press Refresh.")
         if e.get("start") is None or e.get("end") is None:
             return _message_html("This signing has no source quote.")
         return doc_source(e["doc"], e["start"], e["end"], date=e.get("date"))
 
     pick_signing.__annotations__["evt"] = gr.SelectData  # real class: this module uses postponed annotations
 
-    n_docs = len(engine.documents())
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(f"<h1 style='margin:0'>{esc(TITLE)}</h1>"
+    def header_html() -> str:  # refreshed with the documents table, so the count follows uploads and removals
+        return (f"<h1 style='margin:0'>{esc(TITLE)}</h1>"
                 f"<p class='qa-desc'>Answers questions only from the articles in <code>{esc(docs_dir)}</code> "
-                f"({n_docs} indexed), with exact quotes you can check in the source. "
-                "If the articles do not say, it tells you so.</p>", elem_id="qa-header")
+                f"({len(engine.documents())} indexed), with exact quotes you can check in the source. "
+                "If the articles do not say, it tells you so.</p>")
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        header = gr.HTML(header_html(), elem_id="qa-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row():
@@ -508,7 +522,8 @@ def build_ui(engine, examples: list[str] | None = None):
                             f"(at most {max_bytes // (1024 * 1024)} MB each); the index updates at once.")
                 docs_table = gr.Dataframe(headers=["Title", "Date", "File", "Passages"], value=[],
                                           datatype=["str", "str", "str", "number"], interactive=False,
-                                          elem_id="qa-docs-table", wrap=True)
+                                          column_widths=["52%", "12%", "26%", "10%"], elem_id="qa-docs-table",
+                                          wrap=True)
                 with gr.Row():
                     files = gr.File(label="Upload articles", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                                     type="filepath", elem_id="qa-upload")
@@ -519,8 +534,8 @@ def build_ui(engine, examples: list[str] | None = None):
                         remove_btn = gr.Button("Remove document", variant="stop", elem_id="qa-remove")
                 status = gr.HTML("", elem_id="qa-docs-status")
             with gr.Tab("Signings", id="signings") as sign_tab:
-                gr.Markdown("Every signing found in the articles. Click a column header to sort; "
-                            "select a row to see its source quote.")
+                gr.Markdown("Every signing found in the articles. Sort with the \u22ee menu of a column header; "
+                            "select a row to see its source quote highlighted in the article.")
                 with gr.Row():
                     sign_filter = gr.Textbox(label="Filter by organization or person", scale=4,
                                              elem_id="qa-sign-filter")
@@ -528,7 +543,7 @@ def build_ui(engine, examples: list[str] | None = None):
                 sign_status = gr.HTML("", elem_id="qa-sign-status")
                 sign_table = gr.Dataframe(headers=SIGNING_COLUMNS, interactive=False, wrap=True,
                                           datatype=["number", "str", "str", "str", "str", "str", "str"],
-                                          elem_id="qa-sign-table")
+                                          column_widths=SIGNING_WIDTHS, elem_id="qa-sign-table")
                 sign_panel = gr.HTML(EMPTY_SOURCE.replace("a citation", "a signing"), elem_id="qa-sign-source")
 
         state_ans = gr.State(None)
@@ -543,16 +558,17 @@ def build_ui(engine, examples: list[str] | None = None):
         gr.api(api_ask, api_name="ask")
 
         # document data is loaded after the page, never embedded in the page's inline config script
-        demo.load(refresh_docs, None, [docs_table, doc_pick], api_visibility="private")
-        docs_tab.select(refresh_docs, None, [docs_table, doc_pick], api_visibility="private")
-        add_btn.click(upload, [files], [status, docs_table, doc_pick, files], api_visibility="private")
-        remove_btn.click(remove, [doc_pick], [status, docs_table, doc_pick], api_visibility="private")
+        demo.load(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
+        docs_tab.select(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
+        add_btn.click(upload, [files], [status, docs_table, doc_pick, files, header], api_visibility="private")
+        remove_btn.click(remove, [doc_pick], [status, docs_table, doc_pick, header], api_visibility="private")
 
         sign_tab.select(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
         sign_refresh.click(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
         sign_filter.submit(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
-        sign_filter.input(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private",
-                          trigger_mode="always_last")
+        # .change, not .input: Gradio's textbox fires "input" only on key presses, so a pasted filter would not apply
+        sign_filter.change(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private",
+                           trigger_mode="always_last")
         sign_table.select(pick_signing, None, sign_panel, api_visibility="private").then(
             None, None, None, js=SCROLL_JS)
     demo.qa_css = CSS  # Gradio 6 takes css in launch()

@@ -159,3 +159,190 @@ def test_upload_then_ask(page, app, tmp_path):
     assert "zephyr_news.md" in reply.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "after_upload.png"), full_page=True)
+
+
+# -- signings ----------------------------------------------------------------------------------------
+def expected_signings(app, embedder) -> list[dict]:
+    """The signing events of the app's current index, computed here with qa.signings (the reference)."""
+    from qa.engine import Engine
+    from qa.signings import signings_for_engine
+
+    engine = Engine(docs_dir=app.docs, index_dir=app.index)
+    engine._embedder = embedder
+    return [e.to_dict() for e in signings_for_engine(engine)]
+
+
+def marked_text(page, panel: str) -> str:
+    return ws(page.evaluate(f"() => [...document.querySelectorAll('{panel} mark')].map(m => m.textContent).join(' ')"))
+
+
+def wait_marked(page, panel: str, quote: str) -> None:
+    page.wait_for_function(
+        "([p, q]) => [...document.querySelectorAll(p + ' mark')].map(m => m.textContent).join(' ')"
+        ".replace(/\\s+/g, ' ').trim() === q", arg=[panel, ws(quote)], timeout=60_000)
+
+
+def sign_status(page, text: str) -> None:
+    page.wait_for_function("t => document.querySelector('#qa-sign-status').innerText.includes(t)", arg=text,
+                           timeout=120_000)
+
+
+def table_rows(page) -> list[str]:
+    """The "#" column of the rows the signings table shows (all of them: the filtered tables here are short)."""
+    return page.evaluate("() => [...document.querySelectorAll('#qa-sign-table [role=gridcell][data-col=\"0\"]')]"
+                         ".map(c => c.innerText.trim())")
+
+
+def test_signings_tab_filter_select_and_sort(page, app, embedder):
+    from qa.webui import signing_rows
+
+    events = expected_signings(app, embedder)
+    person = "Chen Jiming"
+    chen = [i + 1 for i, e in enumerate(events) if person in [s["name"] for s in e["signatories"]]]
+    assert len(chen) == 1 and events[chen[0] - 1]["doc"].startswith("002_"), events
+    page.get_by_role("tab", name="Signings").click()
+    sign_status(page, f"{len(events)} of {len(events)} signing events.")
+    page.wait_for_function("t => document.querySelector('#qa-sign-table').innerText.includes(t)", arg=person)
+    assert "Zeng Rong" in page.inner_text("#qa-sign-table")  # another seed article's signatory
+    assert_nothing_ran(page)  # the payload articles' signings are in the table as text
+
+    # typing a person's name narrows the table to that signing
+    page.locator("#qa-sign-filter textarea").click()
+    page.keyboard.type(person)
+    sign_status(page, f"1 of {len(events)} signing events match '{person}'.")
+    page.wait_for_function("() => document.querySelectorAll('#qa-sign-table [role=gridcell][data-col=\"0\"]')"
+                           ".length === 1")
+    assert table_rows(page) == [str(chen[0])]
+    assert "Zeng Rong" not in page.inner_text("#qa-sign-table")
+
+    # selecting the row shows its article with exactly the event's quote marked
+    ev = events[chen[0] - 1]
+    assert (app.docs / ev["doc"]).read_text(encoding="utf-8")[ev["start"]:ev["end"]] == ev["quote"]
+    page.locator("#qa-sign-table [data-testid='cell-0-2']").click()
+    wait_marked(page, "#qa-sign-source", ev["quote"])
+    assert marked_text(page, "#qa-sign-source") == ws(ev["quote"])
+    head = page.inner_text("#qa-sign-source .qa-source-head")
+    assert ev["doc"] in head and f"characters {ev['start']}\u2013{ev['end']}" in head
+    assert person in page.inner_text("#qa-sign-source .qa-article")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "signings.png"), full_page=True)
+
+    # an organization filter, pasted (no key presses) and in another case
+    org = "tsinghua"
+    want = [str(r[0]) for r in signing_rows(events, org)]
+    assert want and len(want) < len(events)
+    page.fill("#qa-sign-filter textarea", org)
+    sign_status(page, f"{len(want)} of {len(events)} signing events match '{org}'.")
+    page.wait_for_function("n => document.querySelectorAll('#qa-sign-table [role=gridcell][data-col=\"0\"]')"
+                           ".length === n", arg=len(want))
+    assert table_rows(page) == want
+
+    # sorted by "#" descending, the first row is the last event, and selecting it shows that event's quote
+    page.fill("#qa-sign-filter textarea", "")
+    sign_status(page, f"{len(events)} of {len(events)} signing events.")
+    page.locator("#qa-sign-table [data-testid='header-0']").hover()  # the menu button shows on hover
+    page.locator("#qa-sign-table [data-testid='header-0'] button.cell-menu-button").click()
+    page.locator("button", has_text="Sort descending").click()
+    # (the cells keep their data-testid of the unsorted row, so look at the rows in display order)
+    page.wait_for_function("n => document.querySelector('#qa-sign-table [role=gridcell][data-col=\"0\"]')"
+                           ".innerText.trim() === n", arg=str(len(events)))
+    last = events[-1]
+    page.locator("#qa-sign-table [role=gridcell][data-col='2']").first.click()
+    wait_marked(page, "#qa-sign-source", last["quote"])
+    assert last["doc"] in page.inner_text("#qa-sign-source .qa-source-head")
+    assert_nothing_ran(page)
+
+
+# -- documents: rejected uploads and removal ---------------------------------------------------------------
+def docs_status(page, text: str) -> None:
+    page.wait_for_function("t => document.querySelector('#qa-docs-status').innerText.includes(t)", arg=text,
+                           timeout=300_000)
+
+
+def table_files(page) -> list[str]:
+    """The File column of the documents table, sorted."""
+    return sorted(page.evaluate("() => [...document.querySelectorAll('#qa-docs-table [role=gridcell][data-col=\"2\"]')]"
+                                ".map(c => c.innerText.trim())"))
+
+
+def test_rejected_uploads_show_a_message(page, app, tmp_path):
+    before = sorted(p.name for p in app.docs.iterdir())
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n")
+    empty = tmp_path / "empty notes.txt"
+    empty.write_bytes(b"  \n\n")
+    binary = tmp_path / "blob.md"
+    binary.write_bytes(b"\x00\x01\x02\x03" * 64)
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_function("() => document.querySelector('#qa-docs-table').innerText.includes('.txt')")
+    files_before = table_files(page)
+    assert files_before == before
+
+    # a PDF is refused by the upload box itself, with an error naming the file and the allowed types
+    page.locator("#qa-upload input[type=file]").set_input_files([str(pdf)])
+    page.wait_for_function("() => document.body.innerText.includes('report.pdf')", timeout=60_000)
+    body = page.inner_text("body")
+    assert "report.pdf" in body and ".txt" in body and ".md" in body and ".html" in body
+    assert re.search(r"invalid file type", body, re.I), body
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload_rejected_type.png"), full_page=True)
+
+    # an empty and a binary file pass the box but the server refuses them, saying why
+    page.locator("#qa-upload input[type=file]").set_input_files([str(empty), str(binary)])
+    page.wait_for_function("() => document.querySelector('#qa-upload').innerText.includes('blob')", timeout=60_000)
+    page.click("#qa-add")
+    docs_status(page, "rejected")
+    page.wait_for_function("() => document.querySelector('#qa-docs-status').innerText.includes('blob.md')",
+                           timeout=60_000)
+    status = page.inner_text("#qa-docs-status")
+    assert "empty notes.txt: rejected, the file is empty." in status
+    assert "blob.md: rejected, it looks like a binary file, not text." in status
+    assert "Added" not in status
+    page.screenshot(path=str(ARTIFACTS / "upload_rejected.png"), full_page=True)
+    assert sorted(p.name for p in app.docs.iterdir()) == before
+    assert table_files(page) == before
+
+
+def test_remove_document_stops_citations(page, app, tmp_path):
+    name, question = "tarnwick.md", "Who signed the Tarnwick Protocol?"
+    new = tmp_path / name
+    new.write_text("# Tarnwick Protocol\n\nThe Tarnwick Protocol was signed by Idris Vallenholm of the Ostrel "
+                   "Maritime League in Port Sabley on 11 October 2019.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#qa-upload input[type=file]").set_input_files([str(new)])
+    page.wait_for_function("() => document.querySelector('#qa-upload').innerText.includes('tarnwick')",
+                           timeout=60_000)
+    page.click("#qa-add")
+    docs_status(page, "Added: tarnwick.md")
+    page.get_by_role("tab", name="Chat").click()
+    reply = ask(page, question, 1)
+    assert "Idris Vallenholm" in reply.inner_text() and name in reply.inner_text()
+
+    # remove it through the Documents tab
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_function("n => document.querySelector('#qa-docs-table').innerText.includes(n)", arg=name)
+    page.locator("#qa-remove-pick input").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    page.click("#qa-remove")
+    docs_status(page, f"Deleted {name}.")
+    assert f"Removed: {name}." in page.inner_text("#qa-docs-status")
+    page.wait_for_function("n => !document.querySelector('#qa-docs-table').innerText.includes(n)", arg=name)
+    assert not (app.docs / name).exists()
+    page.wait_for_function("n => document.querySelector('#qa-header').innerText.includes(n)",
+                           arg=f"({len(table_files(page))} indexed)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "after_remove.png"), full_page=True)
+    page.locator("#qa-remove-pick input").click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert name not in options.all_inner_texts() and len(options.all_inner_texts()) > 0
+    page.keyboard.press("Escape")
+
+    # the chat (and the API) no longer cite it
+    page.get_by_role("tab", name="Chat").click()
+    page.click("#qa-clear")
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .message-content').length === 0")
+    reply = ask(page, question, 1)
+    assert name not in reply.inner_text() and "Idris Vallenholm" not in reply.inner_text()
+    ans = app.client().predict(question, [], api_name="/ask")
+    assert all(c["doc"] != name for c in ans["citations"]), ans

@@ -230,3 +230,34 @@ def test_signing_rows_filter_by_person_or_organization():
     assert [r[0] for r in signing_rows(events, "gamma")] == [2]
     assert [r[0] for r in signing_rows(events, "university")] == [1]
     assert signing_rows(events, "nobody") == []
+
+
+def test_signings_tab_callbacks_on_seed_articles(seed_engine):
+    """The Signings tab's callbacks of the real UI over the real seed index (the browser test drives the page)."""
+    import gradio as gr
+
+    from qa.signings import signings_for_engine
+    from qa.webui import SIGNING_COLUMNS, build_ui
+
+    demo = build_ui(seed_engine)
+    fns = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    events = [e.to_dict() for e in signings_for_engine(seed_engine)]
+    assert events
+    rows, status = fns["show_signings"]("")
+    assert len(rows) == len(events) and all(len(r) == len(SIGNING_COLUMNS) for r in rows)
+    assert f"{len(events)} of {len(events)} signing events." in status
+    rows, status = fns["show_signings"]("  chen   JIMING ")
+    assert len(rows) == 1 and "Chen Jiming" in rows[0][4] and rows[0][6].startswith("002_")
+    assert "match 'chen JIMING'" in html.unescape(status)
+    ev = events[rows[0][0] - 1]
+    text = (Path(seed_engine.config.docs_dir) / ev["doc"]).read_text(encoding="utf-8")
+    assert text[ev["start"]:ev["end"]] == ev["quote"]
+    page = fns["pick_signing"](gr.SelectData(None, {"index": [0, 2], "value": rows[0][2], "row_value": rows[0]}))
+    marked = " ".join(html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", page, re.S))
+    assert " ".join(marked.split()) == " ".join(ev["quote"].split())
+    assert f"characters {ev['start']}\u2013{ev['end']}" in page
+    # a row from a table shown before a re-index (another file under that number) is not shown as this event
+    stale = list(rows[0])
+    stale[6] = "gone.txt"
+    page = fns["pick_signing"](gr.SelectData(None, {"index": [0, 2], "value": stale[2], "row_value": stale}))
+    assert "<mark>" not in page and "Refresh" in page
