@@ -854,7 +854,8 @@ def _fill_titles(data, sents: list[int], events: list[SigningEvent]) -> None:
 def signings_for_engine(engine) -> list[SigningEvent]:
     """The signing events of the engine's loaded index (computed once per index version)."""
     data = engine.data
-    key = (str(getattr(engine.config, "index_dir", "")), data.manifest.get("data_dir"), id(data))
+    # data_dir names a version folder uniquely (timestamp + random id): the same key means the same data
+    key = (str(getattr(engine.config, "index_dir", "")), data.manifest.get("data_dir"))
     with _cache_lock:
         if key in _cache:
             return _cache[key]
