@@ -107,22 +107,25 @@ def _spread(items: list[str], n: int) -> list[str]:
 
 
 def seed_questions(squad_questions: list[str], n: int) -> tuple[list[str], str]:
-    """The seeds dev questions, topped up with SQuAD questions (off-topic: they exercise abstention)."""
+    """Warm-up on off-topic SQuAD questions, then the seeds dev questions (all measured), topped up with
+    more SQuAD questions (off-topic here: they exercise abstention)."""
     own = []
     if SEEDS_QUESTIONS.is_file():
         for line in SEEDS_QUESTIONS.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 own.append(json.loads(line)["question"])
-    own = own[:n]
+    own = own[: max(0, n - WARMUP)]
     note = f"{len(own)} seeds dev questions"
-    if len(own) < n and squad_questions:
-        extra = n - len(own)
-        own += _spread(squad_questions, extra)
-        note += f" + {extra} SQuAD 2.0 questions (off-topic here)"
-    elif len(own) < n:  # no SQuAD file: repeat the seeds questions (answers then come from caches)
+    if squad_questions:
+        extra = _spread(squad_questions, n - len(own))
+        measured_extra = len(extra) - WARMUP
+        own = extra[:WARMUP] + own + extra[WARMUP:]
+        note = f"warm-up: {WARMUP} SQuAD 2.0 questions; measured: " + note + \
+            f" + {measured_extra} SQuAD 2.0 questions (off-topic here)"
+    else:  # no SQuAD file: repeat the seeds questions (answers then come from caches)
         own = _spread(own, n)
-        note += " repeated"
-    return own, note + f", first {WARMUP} as warm-up"
+        note += f" repeated, first {WARMUP} as warm-up"
+    return own, note
 
 
 # -- real build ----------------------------------------------------------------------------

@@ -92,7 +92,15 @@ def _from_document(doc: Document, cfg: Config) -> _DocData:
         passage_hi=np.array([p.hi for p in passages], np.int64),
         passage_texts=[p.text for p in passages],
     )
-    dd._offsets = [p.offsets for p in passages]  # type: ignore[attr-defined]
+    offsets = [list(p.offsets) for p in passages]
+    # the headline is the prefix of every passage text: pool its tokens in the first passage for its
+    # sentence vector (no extra model call)
+    heads = [i for i, s in enumerate(sents) if s.kind == "title" and not any(p.lo <= i < p.hi for p in passages)]
+    dd._title = None  # type: ignore[attr-defined]
+    if heads and passages and doc.title and passages[0].text.startswith(doc.title):
+        offsets[0].append((0, len(doc.title)))
+        dd._title = heads[0]  # type: ignore[attr-defined]
+    dd._offsets = offsets  # type: ignore[attr-defined]
     return dd
 
 
@@ -232,8 +240,11 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             counts = np.zeros(len(dd.sent_texts), np.float32)
             for j in range(n):  # a sentence in several passages gets the mean of its vectors
                 lo, hi = int(dd.passage_lo[j]), int(dd.passage_hi[j])
-                svecs[lo:hi] += S[k + j]
+                svecs[lo:hi] += S[k + j][: hi - lo]
                 counts[lo:hi] += 1
+                if j == 0 and dd._title is not None:  # type: ignore[attr-defined]
+                    svecs[dd._title] += S[k][-1]  # type: ignore[attr-defined]
+                    counts[dd._title] += 1  # type: ignore[attr-defined]
             missing = np.nonzero(counts == 0)[0]  # e.g. a headline folded into every passage
             counts[missing] = 1
             svecs /= counts[:, None]

@@ -29,12 +29,32 @@ def get_nlp():
                 import spacy
 
                 _nlp = spacy.load(MODEL)
+                # lemmas are needed for a few tokens only (verbs, "be"): see lemma(); skipping the
+                # lemmatizer saves ~0.7 ms a sentence
+                _nlp.disable_pipe("lemmatizer")
             except OSError as exc:
                 raise RuntimeError(f"spaCy model {MODEL} is not installed: pip install -r requirements.txt") from exc
             finally:
                 if hide and sys.modules.get("torch", 0) is None:
                     del sys.modules["torch"]
         return _nlp
+
+
+_lemma_cache: dict[tuple[str, str], str] = {}
+
+
+def lemma(token) -> str:
+    """The token's lemma, computed on demand with the pipeline's rule lemmatizer."""
+    if token.lemma_:
+        return token.lemma_
+    key = (token.lower_, token.pos_)
+    got = _lemma_cache.get(key)
+    if got is None:
+        lemmas = get_nlp().get_pipe("lemmatizer").rule_lemmatize(token)
+        got = (lemmas[0] if lemmas else token.lower_).lower()
+        if len(_lemma_cache) < 100_000:
+            _lemma_cache[key] = got
+    return got
 
 
 def parse(text: str):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .bm25 import tokenize
-from .nlp import parse
+from .nlp import lemma, parse
 from .question import TYPE_LABELS, Question, preferred_labels
 
 SUBJ = {"nsubj", "nsubjpass", "agent", "csubj"}
@@ -147,35 +147,35 @@ def wh_role(question: str) -> WhRole:
                                  (toks[j].lower_ == "of" and j + 1 < len(toks) and toks[j + 1].pos_ in ("NOUN", "PROPN"))):
             j += 1
     verbs_after = [t for t in toks[j + 1 :] if t.tag_.startswith("VB") and t.pos_ != "AUX"]
-    main = verbs_after[-1].lemma_.lower() if verbs_after else None
+    main = lemma(verbs_after[-1]).lower() if verbs_after else None
     if main is None:  # the tagger often calls the verb of "What did X conquer" a noun
         rest = toks[j + 1 :]
         cut = next((k for k, t in enumerate(rest) if t.pos_ == "ADP"), len(rest))
         cands = [t for t in rest[:cut] if t.text.isalpha() and t.text.islower() and t.pos_ not in ("DET", "PRON")]
-        main = cands[-1].lemma_.lower() if cands else None
+        main = lemma(cands[-1]).lower() if cands else None
     if toks and toks[-1].pos_ == "ADP" and not prep:  # "Who was it signed by?" / "What did they look at?"
         return WhRole(main, "pobj", toks[-1].lower_, toks[-1].lower_ == "by")
     if prep:
         role = "pobj"
     elif j >= len(toks):
         return WhRole(None, None, None)
-    elif toks[j].lemma_.lower() == "do":
+    elif lemma(toks[j]).lower() == "do":
         role = "dobj"
         if toks[-1].pos_ == "ADP":  # "What did they look at?"
             role, prep = "pobj", toks[-1].lower_
-    elif toks[j].lemma_.lower() == "be":
+    elif lemma(toks[j]).lower() == "be":
         passive = any(t.tag_ == "VBN" for t in toks[j + 1 :])
         if passive:
-            main = next(t.lemma_.lower() for t in reversed(toks[j + 1 :]) if t.tag_ == "VBN")
+            main = next(lemma(t).lower() for t in reversed(toks[j + 1 :]) if t.tag_ == "VBN")
             return WhRole(main, "nsubjpass", None, True)
         return WhRole("be", "attr", None)
-    elif toks[j].pos_ == "AUX" and toks[j].lemma_.lower() not in ("be", "have"):
+    elif toks[j].pos_ == "AUX" and lemma(toks[j]).lower() not in ("be", "have"):
         nxt = toks[j + 1] if j + 1 < len(toks) else None
         if nxt is not None and nxt.tag_.startswith("VB"):
-            return WhRole(nxt.lemma_.lower(), "nsubj", None)
+            return WhRole(lemma(nxt).lower(), "nsubj", None)
         role = "dobj"
     elif toks[j].tag_.startswith("VB"):
-        return WhRole(toks[j].lemma_.lower(), "nsubj", None)
+        return WhRole(lemma(toks[j]).lower(), "nsubj", None)
     else:
         role = "dobj"
     return WhRole(main, role, prep)
@@ -214,19 +214,19 @@ FOCUS_SKIP = {"name", "term", "title", "word", "kind", "type", "sort", "example"
 def _focus(question: str) -> str | None:
     """The noun a copular question asks about: "What is the largest city of X?" → "city"."""
     doc = parse(question)
-    be = next((t for t in doc if t.lemma_ == "be" and t.dep_ in ("ROOT", "aux", "auxpass", "cop") or
-               (t.lemma_ == "be" and t.head == t)), None)
+    be = next((t for t in doc if lemma(t) == "be" and t.dep_ in ("ROOT", "aux", "auxpass", "cop") or
+               (lemma(t) == "be" and t.head == t)), None)
     if be is None:
         return None
     for c in be.children:
         if c.dep_ in ("nsubj", "attr") and c.tag_ not in WH_TAGS and c.pos_ in ("NOUN", "PROPN"):
             node = c
-            if node.lemma_.lower() in FOCUS_SKIP:
+            if lemma(node).lower() in FOCUS_SKIP:
                 of = next((g for p in node.children if p.dep_ == "prep" and p.lower_ == "of"
                            for g in p.children if g.dep_ == "pobj"), None)
                 if of is not None and of.pos_ == "NOUN":
                     node = of
-            return node.lemma_.lower()
+            return lemma(node).lower()
     return None
 
 
@@ -237,14 +237,14 @@ def _copula_targets(doc, question: str) -> set[int]:
         return set()
     out: set[int] = set()
     for t in doc:
-        if t.lemma_.lower() != focus or t.pos_ not in ("NOUN", "PROPN"):
+        if lemma(t).lower() != focus or t.pos_ not in ("NOUN", "PROPN"):
             continue
         if t.dep_ == "appos":
             out.add(t.head.i)
         out |= {c.i for c in t.children if c.dep_ == "appos"}
-        if t.dep_ == "attr" and t.head.lemma_ == "be":
+        if t.dep_ == "attr" and lemma(t.head) == "be":
             out |= {c.i for c in t.head.children if c.dep_ in ("nsubj", "nsubjpass")}
-        if t.dep_ == "nsubj" and t.head.lemma_ == "be":
+        if t.dep_ == "nsubj" and lemma(t.head) == "be":
             out |= {c.i for c in t.head.children if c.dep_ == "attr"}
     return out
 
@@ -281,7 +281,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     verbs = [doc[i] for i in anchors if doc[i].pos_ in ("VERB", "AUX")]
     role = wh_role(q.text)
     if role.verb:
-        verbs += [t for t in doc if t.lemma_.lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
+        verbs += [t for t in doc if lemma(t).lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
     targets = _role_targets(doc, role, verbs)
     if not labels:
         special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from .dates import resolve_date
+from .nlp import lemma
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +365,7 @@ def _triggers(doc):
     out = []
     for tok in doc:
         low = tok.lower_
-        if low in SIGN_VERBS or (tok.lemma_ and tok.lemma_.lower() in {"sign", "countersign", "cosign"}):
+        if low in SIGN_VERBS or (lemma(tok) and lemma(tok).lower() in {"sign", "countersign", "cosign"}):
             if tok.tag_.startswith("VB") or tok.pos_ == "VERB":
                 if any(c.dep_ == "prt" for c in tok.children):
                     continue  # "signed up", "signed off"
@@ -567,7 +568,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 hlo, hhi = _np_bounds(h)
                 if any(hlo <= a < hhi for a, _ in covered):
                     continue  # "Acme chief executive Jane Smith": a person with a prefix
-                if h.lower_ in ROLE_WORDS or (h.lemma_ and h.lemma_.lower() in ROLE_WORDS):
+                if h.lower_ in ROLE_WORDS or (lemma(h) and lemma(h).lower() in ROLE_WORDS):
                     lo2, hi2 = _np_bounds(h)
                     desc = _clean(_span_text(doc, lo2, hi2))
                     org = None

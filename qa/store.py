@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import mmap
 import logging
 import os
 import shutil
@@ -45,6 +46,18 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     pass
+
+
+def random_access(arr):
+    """Tell the kernel a memory-mapped array is read at random rows: no read-ahead around each row,
+    so serving touches (and keeps resident) only the pages of the rows it reads."""
+    mm = getattr(arr, "_mmap", None)
+    if mm is not None and hasattr(mm, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            mm.madvise(mmap.MADV_RANDOM)
+        except (OSError, ValueError):
+            pass
+    return arr
 
 
 class TextTable:
@@ -83,7 +96,8 @@ class TextTable:
         size = path.with_suffix(".bin").stat().st_size
         if size != int(offsets[-1]):
             raise IndexCorrupt(f"{path.with_suffix('.bin')} is truncated")
-        blob = np.memmap(path.with_suffix(".bin"), dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        blob = random_access(np.memmap(path.with_suffix(".bin"), dtype=np.uint8, mode="r")) if size else \
+            np.zeros(0, np.uint8)
         return cls(blob, offsets)
 
 
@@ -167,8 +181,8 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
             passage_doc=arrays["passage_doc"], passage_lo=arrays["passage_lo"], passage_hi=arrays["passage_hi"],
             sent_doc=arrays["sent_doc"], sent_start=arrays["sent_start"], sent_end=arrays["sent_end"],
             sent_kind=arrays["sent_kind"],
-            passage_vecs=np.load(vdir / "passage_vecs.npy", mmap_mode="r"),
-            sent_vecs=np.load(vdir / "sentence_vecs.npy", mmap_mode="r"),
+            passage_vecs=random_access(np.load(vdir / "passage_vecs.npy", mmap_mode="r")),
+            sent_vecs=random_access(np.load(vdir / "sentence_vecs.npy", mmap_mode="r")),
             sent_texts=TextTable.load(vdir / "sentences"),
             sent_quotes=TextTable.load(vdir / "quotes"),
             passage_texts=TextTable.load(vdir / "passages"),
