@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import mmap
 import logging
 import os
 import shutil
@@ -48,24 +47,90 @@ class IndexCorrupt(IndexError_):
     pass
 
 
-def random_access(arr):
-    """Tell the kernel a memory-mapped array is read at random rows: no read-ahead around each row,
-    so serving touches (and keeps resident) only the pages of the rows it reads."""
-    mm = getattr(arr, "_mmap", None)
-    if mm is not None and hasattr(mm, "madvise") and hasattr(mmap, "MADV_RANDOM"):
-        try:
-            mm.madvise(mmap.MADV_RANDOM)
-        except (OSError, ValueError):
-            pass
-    return arr
+class RowReader:
+    """Rows of a 2-D ``.npy`` file read on demand with ``os.pread``.
+
+    Serving reads a few hundred scattered rows per question. Memory-mapping would do
+    the same work but the kernel maps a window of cached pages around every row it
+    faults in, so the process's resident memory grows towards the whole file; plain
+    reads leave those pages in the (shared, reclaimable) page cache instead.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as fh:
+            major, _ = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            self.offset = fh.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{self.path} is not a C-ordered 2-D array")
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self.row_bytes = self.shape[1] * self.dtype.itemsize
+        if self.path.stat().st_size < self.offset + self.shape[0] * self.row_bytes:
+            raise IndexCorrupt(f"{self.path} is truncated")
+        self.fd = os.open(self.path, os.O_RDONLY)
+
+    def __del__(self):
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        n = max(0, hi - lo)
+        buf = os.pread(self.fd, n * self.row_bytes, self.offset + lo * self.row_bytes) if n else b""
+        return np.frombuffer(buf, dtype=self.dtype).reshape(n, self.shape[1])
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, (int, np.integer)):
+            k = int(key) + (self.shape[0] if key < 0 else 0)
+            return self._read(k, k + 1)[0]
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(self.shape[0])
+            rows = self._read(lo, hi) if hi > lo else self._read(0, 0)
+            return rows[::step] if step != 1 else rows
+        idx = np.asarray(key)
+        if idx.dtype == bool:  # a mask over the rows
+            idx = np.nonzero(idx)[0]
+        idx = idx.astype(np.int64).reshape(-1)
+        idx = np.where(idx < 0, idx + self.shape[0], idx)
+        if len(idx) == 0:
+            return self._read(0, 0)
+        order = np.argsort(idx, kind="stable")
+        sorted_idx = idx[order]
+        out = np.empty((len(idx), self.shape[1]), self.dtype)
+        # read runs of neighbouring rows with one call each
+        breaks = np.nonzero(np.diff(sorted_idx) > 1)[0] + 1
+        start = 0
+        for stop in list(breaks) + [len(sorted_idx)]:
+            lo, hi = int(sorted_idx[start]), int(sorted_idx[stop - 1]) + 1
+            block = self._read(lo, hi)
+            out[order[start:stop]] = block[sorted_idx[start:stop] - lo]
+            start = stop
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self._read(0, self.shape[0])
+        return arr.astype(dtype) if dtype is not None else arr
 
 
 class TextTable:
     """Many strings stored as one UTF-8 blob plus offsets; decoded on access (memory-mapped)."""
 
-    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
-        self.blob = blob
+    def __init__(self, blob: np.ndarray | None, offsets: np.ndarray, fd: int | None = None):
+        self.blob = blob  # in memory (while building) ...
         self.offsets = offsets
+        self.fd = fd  # ... or read from the file on demand (a loaded index)
 
     @classmethod
     def from_list(cls, texts: list[str]) -> "TextTable":
@@ -80,15 +145,35 @@ class TextTable:
         return len(self.offsets) - 1
 
     def __getitem__(self, i: int) -> str:
-        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        if self.fd is not None:
+            return os.pread(self.fd, hi - lo, lo).decode("utf-8") if hi > lo else ""
+        return bytes(self.blob[lo:hi]).decode("utf-8")
 
     def slice(self, lo: int, hi: int) -> list[str]:
         return [self[i] for i in range(lo, hi)]
 
     def save(self, path: Path) -> None:
         with open(path.with_suffix(".bin"), "wb") as f:
-            f.write(self.blob.tobytes())
+            if self.blob is not None:
+                f.write(self.blob.tobytes())
+            else:  # copy from the file it was loaded from, in chunks
+                total, pos, chunk = int(self.offsets[-1]), 0, 1 << 24
+                while pos < total:
+                    data = os.pread(self.fd, min(chunk, total - pos), pos)
+                    if not data:
+                        raise IndexCorrupt(f"{path} source text table is truncated")
+                    f.write(data)
+                    pos += len(data)
         np.save(path.with_suffix(".off.npy"), self.offsets)
+
+    def __del__(self):
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     @classmethod
     def load(cls, path: Path) -> "TextTable":
@@ -96,9 +181,7 @@ class TextTable:
         size = path.with_suffix(".bin").stat().st_size
         if size != int(offsets[-1]):
             raise IndexCorrupt(f"{path.with_suffix('.bin')} is truncated")
-        blob = random_access(np.memmap(path.with_suffix(".bin"), dtype=np.uint8, mode="r")) if size else \
-            np.zeros(0, np.uint8)
-        return cls(blob, offsets)
+        return cls(None, offsets, os.open(path.with_suffix(".bin"), os.O_RDONLY))
 
 
 class EmptyBM25:
@@ -181,8 +264,8 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
             passage_doc=arrays["passage_doc"], passage_lo=arrays["passage_lo"], passage_hi=arrays["passage_hi"],
             sent_doc=arrays["sent_doc"], sent_start=arrays["sent_start"], sent_end=arrays["sent_end"],
             sent_kind=arrays["sent_kind"],
-            passage_vecs=random_access(np.load(vdir / "passage_vecs.npy", mmap_mode="r")),
-            sent_vecs=random_access(np.load(vdir / "sentence_vecs.npy", mmap_mode="r")),
+            passage_vecs=RowReader(vdir / "passage_vecs.npy"),
+            sent_vecs=RowReader(vdir / "sentence_vecs.npy"),
             sent_texts=TextTable.load(vdir / "sentences"),
             sent_quotes=TextTable.load(vdir / "quotes"),
             passage_texts=TextTable.load(vdir / "passages"),

@@ -229,3 +229,23 @@ def test_same_size_damage_in_search_files_is_rebuilt_by_ensure_index(built, tmp_
     report = engine.ensure_index(progress=False)  # ... so ensure_index forces a full rebuild
     assert report is not None and report.written and "could not be used" in report.rebuilt
     assert engine.ask(QUESTION).to_dict()["citations"] == built[2]["citations"]
+
+
+def test_row_reader_reads_rows_like_numpy(tmp_path):
+    from qa.store import RowReader
+
+    arr = np.arange(40, dtype=np.float16).reshape(10, 4)
+    np.save(tmp_path / "v.npy", arr)
+    r = RowReader(tmp_path / "v.npy")
+    assert len(r) == 10 and r.shape == (10, 4) and r.dtype == np.float16
+    np.testing.assert_array_equal(r[3], arr[3])
+    np.testing.assert_array_equal(r[-1], arr[-1])
+    np.testing.assert_array_equal(r[2:7], arr[2:7])
+    np.testing.assert_array_equal(r[[9, 0, 4, 5, 5]], arr[[9, 0, 4, 5, 5]])
+    np.testing.assert_array_equal(r[arr[:, 0] > 15], arr[arr[:, 0] > 15])
+    np.testing.assert_array_equal(np.asarray(r), arr)
+    assert r[np.array([], dtype=np.int64)].shape == (0, 4)
+    with open(tmp_path / "v.npy", "r+b") as fh:  # cut the last row off
+        fh.truncate((tmp_path / "v.npy").stat().st_size - 8)
+    with pytest.raises(store.IndexCorrupt):
+        RowReader(tmp_path / "v.npy")
