@@ -572,9 +572,9 @@ def markdown(result: dict, command: str) -> str:
         f"{_fmt(result.get('cold_start_s'), 2)} s ({result.get('cold_start_note', '')})",
         "",
         "Peak RSS is the serving process's VmHWM (it loads the index and answers the questions). The last column "
-        "splits the RSS at the end into the process's own (anonymous) memory and pages of the memory-mapped index "
-        "files (vectors, texts): those are shared, clean page cache that the kernel can drop, and they grow with the "
-        "number of questions because each page fault maps a window around the row read.",
+        "splits the RSS at the end into the process's own (anonymous) memory and file-backed pages (shared "
+        "libraries, the ONNX and spaCy models). Passage/sentence vectors and texts are read row by row with "
+        "`pread` (qa/store.py `RowReader`), so they stay in the kernel's shared page cache, not in the process.",
         "",
         "## Targets",
         "",
