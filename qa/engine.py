@@ -98,7 +98,9 @@ class Engine:
             _ = self.data
             return None
         except (store.IndexMissing, store.IndexCorrupt) as exc:
-            log.warning("%s", str(exc).split(". Rebuild")[0] + "; building it from %s" % self.config.docs_dir)
+            why = (f"there is no index in {self.config.index_dir} yet" if isinstance(exc, store.IndexMissing)
+                   else str(exc).split(". Rebuild")[0])
+            log.warning("Building the index from %s: %s", self.config.docs_dir, why)
             report = self.index(progress=progress)
             if not report.written:  # nothing changed, so the damage is in a part an update does not read
                 report = self.index(progress=progress, force_rebuild=f"the index could not be used ({exc})")
