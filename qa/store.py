@@ -47,6 +47,15 @@ class IndexCorrupt(IndexError_):
     pass
 
 
+def _close(fd: int | None) -> None:
+    """Close a file descriptor opened for on-demand reads (owners call it when collected)."""
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 class RowReader:
     """Rows of a 2-D ``.npy`` file read on demand with ``os.pread``.
 
@@ -72,12 +81,7 @@ class RowReader:
         self.fd = os.open(self.path, os.O_RDONLY)
 
     def __del__(self):
-        fd = getattr(self, "fd", None)
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(getattr(self, "fd", None))
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -168,12 +172,7 @@ class TextTable:
         np.save(path.with_suffix(".off.npy"), self.offsets)
 
     def __del__(self):
-        fd = getattr(self, "fd", None)
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(getattr(self, "fd", None))
 
     @classmethod
     def load(cls, path: Path) -> "TextTable":
