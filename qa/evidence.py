@@ -153,7 +153,7 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
     ranked = sorted(cands.values(), key=lambda c: -c.score)
     if TYPE_LABELS.get(q.answer_type) and ranked:
         # the parse is the costly part: only sentences the type bonus could still lift to the top
-        front = [c for c in ranked[:6] if c.score >= ranked[0].score - W_TYPE]
+        front = [c for c in ranked[:4] if c.score >= ranked[0].score - W_TYPE]
         parse_many([q.text] + [data.sent_quotes[c.sent] for c in front])
         for c in front:
             ts = type_score(data.sent_quotes[c.sent], q)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import OrderedDict
 
 log = logging.getLogger(__name__)
@@ -57,30 +58,78 @@ def lemma(token) -> str:
     return got
 
 
-def parse(text: str):
-    """A parsed spaCy ``Doc`` for ``text`` (cached, since evidence sentences repeat)."""
+_run_lock = threading.Lock()  # one spaCy call at a time (the pipeline is shared)
+_pending: dict[str, Future] = {}
+_executor: ThreadPoolExecutor | None = None
+
+
+def _run(texts: list[str]) -> list:
+    with _run_lock:
+        nlp = get_nlp()
+        return [nlp(texts[0])] if len(texts) == 1 else list(nlp.pipe(texts, batch_size=32))
+
+
+def _store(text: str, doc) -> None:
+    with _lock:
+        _cache[text] = doc
+        _cache.move_to_end(text)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _cached(text: str):
     with _lock:
         doc = _cache.get(text)
         if doc is not None:
             _cache.move_to_end(text)
             return doc
-    doc = get_nlp()(text)
+        fut = _pending.get(text)
+    return fut.result() if fut is not None else None
+
+
+def prefetch(*texts: str) -> None:
+    """Start parsing ``texts`` in the background (e.g. the question while it is encoded, or the
+    best passage's sentences while the others are scored). Later parse() calls wait for them."""
+    global _executor
     with _lock:
-        _cache[text] = doc
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        todo = [t for t in dict.fromkeys(texts) if t and t not in _cache and t not in _pending]
+        if not todo:
+            return
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
+        futures: dict[str, Future] = {t: Future() for t in todo}
+
+        def work():
+            try:
+                for t, d in zip(todo, _run(todo)):
+                    _store(t, d)
+                    futures[t].set_result(d)
+            except BaseException as exc:  # the waiting parse() calls see the error
+                for f in futures.values():
+                    if not f.done():
+                        f.set_exception(exc)
+            finally:
+                with _lock:
+                    for t in todo:
+                        _pending.pop(t, None)
+
+        _pending.update(futures)
+        _executor.submit(work)
+
+
+def parse(text: str):
+    """A parsed spaCy ``Doc`` for ``text`` (cached, since evidence sentences repeat)."""
+    doc = _cached(text)
+    if doc is None:
+        doc = _run([text])[0]
+        _store(text, doc)
     return doc
 
 
 def parse_many(texts: list[str]) -> list:
     """Parse several texts, batching the ones not cached yet."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _cache]
+    todo = [t for t in dict.fromkeys(texts) if _cached(t) is None]
     if todo:
-        nlp = get_nlp()
-        for t, d in zip(todo, nlp.pipe(todo, batch_size=32)):
-            with _lock:
-                _cache[t] = d
-        with _lock:
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+        for t, d in zip(todo, _run(todo)):
+            _store(t, d)
     return [parse(t) for t in texts]
