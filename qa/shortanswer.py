@@ -208,6 +208,88 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
     return targets
 
 
+KIND_WORDS = {"type", "kind", "sort", "form", "variety", "category", "class", "style", "brand", "breed", "species",
+              "genre", "shape", "color", "colour"}
+
+
+WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
+                        r"\s+of\s+)?([\w'’\-]+)(?:\s+([\w'’\-]+))?")
+
+
+def _wh_nouns(question: str) -> list[str]:
+    """Stems of the noun a "what/which N" question asks about ("what kind of cell" → cell); the word
+    after it too, in case the noun is a compound ("what type of Turing machine")."""
+    m = WH_NOUN_RE.search(question.lower())
+    if not m:
+        return []
+    out = []
+    for w in m.groups():
+        st = tokenize(w) if w else []
+        if st and st[0] not in out:
+            out.append(st[0])
+    return out
+
+
+def _modifier_spans(doc, q: Question) -> list:
+    """Where the sentence names the question's wh-noun with modifiers the question lacks:
+    the modifiers are the answer ("What kind of cell ...?" → "B" of "A B cell")."""
+    wanted = _wh_nouns(q.text)
+    if not wanted:
+        return []
+    q_stems = _question_stems(q)
+    out = []
+    for t in doc:
+        st = tokenize(t.text)
+        if t.pos_ not in ("NOUN", "PROPN") or not st or st[0] not in wanted:
+            continue
+        # "the fields of A, B and C": what follows "of" names them
+        for p in t.children:
+            if p.dep_ == "prep" and p.lower_ in ("of", "including", "like") and p.i == t.i + 1:
+                obj = next((g for g in p.children if g.dep_ == "pobj"), None)
+                if obj is not None:
+                    hi = max([obj.right_edge.i] + [c.right_edge.i for c in obj.conjuncts if c.i > obj.i])
+                    span = doc[obj.left_edge.i : _extend_list(doc, hi + 1)]
+                    if not _repeats(span.text, q_stems):
+                        out.append(span)
+        left = [c for c in t.lefts if c.dep_ in ("amod", "compound", "nmod", "npadvmod") and not c.is_stop]
+        mods = [m for m in left if not _repeats(m.text, q_stems)]
+        if mods:
+            lo = min(m.left_edge.i for m in mods)
+            hi = max(m.i for m in mods) + 1
+            span = doc[lo:hi]
+            if any(ch.isalnum() for ch in span.text) and not _repeats(span.text, q_stems):
+                out.append(span)
+    return out
+
+
+NP_POS = ("ADJ", "NOUN", "PROPN", "NUM")
+
+
+def _extend_list(doc, end: int) -> int:
+    """Extend a phrase over a following ", B, C and D" list of noun phrases (the small parser often
+    hangs the later items elsewhere). Returns the new end."""
+    j = end
+    while j < len(doc) and (doc[j].text == "," or doc[j].lower_ in ("and", "or")):
+        k = j + 1
+        if k < len(doc) and doc[k].lower_ in ("and", "or"):
+            k += 1
+        m = k
+        while m < len(doc) and (doc[m].pos_ in NP_POS or (doc[m].text == "-" and m > k)):
+            m += 1
+        if m == k or (m < len(doc) and doc[m].pos_ in ("VERB", "AUX")):
+            break
+        end = j = m
+    return end
+
+
+def _repeats(text: str, q_stems: set[str]) -> bool:
+    """Is ``text`` only words the question already says (a bare letter like "B" is new information)?"""
+    st = set(tokenize(text))
+    if not st:
+        return not any(ch.isalnum() for ch in text)
+    return st <= q_stems
+
+
 FOCUS_SKIP = {"name", "term", "title", "word", "kind", "type", "sort", "example", "part", "one"}
 
 
@@ -288,6 +370,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         if special:
             targets = special
     spans = _candidates(doc, q, labels)
+    modifiers = _modifier_spans(doc, q) if not labels else []
     if atype == "number":
         spans += _bare_numbers(doc, spans)
     preferred = PREFERRED.get(atype)
@@ -298,6 +381,9 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
         spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.head == v and nc.root.dep_ in SUBJ]
         spans = [s for s in spans if not (_stems(s.text) and _stems(s.text) <= _question_stems(q))]
+    if modifiers:  # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
+        best = modifiers[0]
+        return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)
     if not spans:
         return None
     by_root = {s.root.i: s for s in spans}
