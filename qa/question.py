@@ -27,8 +27,14 @@ PLACE_NOUNS = r"(?:city|cities|country|countries|place|location|venue|province|s
               r"nation|continent|county|capital|colony|island|river|mountain|area|territory|district)"
 ORG_NOUNS = r"(?:organi[sz]ations?|company|companies|firm|firms|university|universities|institutions?|agency|agencies|" \
             r"group|groups|team|party|parties|government|governments|school|schools|enterprises?|bank|banks|ministry)"
-PERSON_NOUNS = r"(?:person|people|man|woman|official|officials|president|chairman|leader|director|minister|secretary|" \
-               r"signatory|signatories|representative|ceo|king|queen|emperor|author|scientist|player|actor|singer)"
+PERSON_NOUNS = r"(?:person|man|woman|official|officials|president|chairman|chairwoman|leader|director|minister|" \
+               r"secretary|signatory|signatories|representative|ceo|king|queen|emperor|empress|author|scientist|" \
+               r"player|actor|actress|singer|astronomer|governor|general|commander|admiral|chancellor|physicist|" \
+               r"chemist|mathematician|philosopher|poet|writer|painter|artist|architect|engineer|inventor|explorer|" \
+               r"composer|musician|bishop|pope|priest|pastor|reformer|ruler|monarch|prince|princess|duke|lord|" \
+               r"officer|judge|lawyer|professor|economist|historian|politician|senator|mayor|founder|owner|" \
+               r"coach|manager|spokesman|spokeswoman|ambassador|envoy|diplomat|general|pharaoh|sultan|khan|" \
+               r"missionary|theologian|scholar|student|teacher|journalist|editor|producer|designer)s?"
 DATE_NOUNS = r"(?:year|date|day|month|time|century|decade|era|period|season|week)"
 
 #: For "what/which <noun>" questions: entity labels that usually answer them (a preference, not a filter).

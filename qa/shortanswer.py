@@ -334,13 +334,19 @@ def _copula_targets(doc, question: str) -> set[int]:
 EXAMPLE_RE = ("such as", "including", "like", "e.g.", "for example", "for instance", "namely")
 
 
+NAMING_RE = ("known as", "called", "termed", "named", "referred to as", "dubbed", "nicknamed")
+
+
 def _example_targets(doc, question: str) -> set[int]:
-    """For "what is an example of ...": the words right after "such as"/"including"."""
-    if "example" not in question.lower():
+    """For "what is an example of ...": the words right after "such as"/"including"; for "what is X
+    known as/called": the words right after "known as"/"called"."""
+    ql = question.lower()
+    markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name",)) else ()
+    if not markers:
         return set()
     out: set[int] = set()
     low = doc.text.lower()
-    for marker in EXAMPLE_RE:
+    for marker in markers:
         start = 0
         while (k := low.find(marker + " ", start)) != -1:
             start = k + 1
