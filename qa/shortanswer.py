@@ -378,14 +378,18 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     spans = _candidates(doc, q, labels)
     modifiers = _modifier_spans(doc, q) if not labels else []
     if atype == "number":
-        spans += _bare_numbers(doc, spans)
+        spans += [n for n in _bare_numbers(doc, spans) if not re.search(rf"\b{re.escape(n.text)}\b", q.text)]
+    if atype == "date":  # years the NER left unlabelled ("founded in 911")
+        spans += [n for n in _bare_numbers(doc, spans) if n.text.isdigit() and 3 <= len(n.text) <= 4
+                  and n.text not in q.text]
     preferred = PREFERRED.get(atype)
     soft = preferred_labels(q.text) if not labels else set()
     if atype == "who" and any(s.label_ == "PERSON" for s in spans):
         spans = [s for s in spans if s.label_ == "PERSON"]
     if not spans and atype in ("who", "org"):
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
-        spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.head == v and nc.root.dep_ in SUBJ]
+        spans = [nc for nc in doc.noun_chunks for v in verbs
+                 if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
         spans = [s for s in spans if not (_stems(s.text) and _stems(s.text) <= _question_stems(q))]
     if modifiers:  # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
