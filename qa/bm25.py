@@ -33,7 +33,7 @@ _FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", 
 
 
 def fold(text: str) -> str:
-    """Lower case without accents ("Céloron" and "Celeron" both become "celoron"/"celeron")."""
+    """Lower case without accents ("Céloron" → "celoron", "Skłodowska" → "sklodowska")."""
     text = text.lower().translate(_FOLD)
     if text.isascii():
         return text

@@ -19,15 +19,13 @@ import numpy as np
 from .answer import Answer, Citation
 from .bm25 import stopwords, tokenize
 from .question import TYPE_LABELS, Question
+from .nlp import parse, parse_many
 from .retrieve import Hit
-from .nlp import parse_many
 from .shortanswer import extract, type_score
 from .store import IndexData
 
 #: Evidence sentence score weights (dense, lexical, passage) and the abstention thresholds.
 W_DENSE, W_LEX, W_PASSAGE, W_TYPE, W_PHRASE = 0.4, 0.4, 0.2, 0.3, 0.15
-#: Share of the IDF weight of each name the question mentions that the evidence document must hold.
-KEY_COVERAGE = 0.6
 #: The best evidence sentence must reach this support (mean of its cosine and its word overlap).
 MIN_SUPPORT = 0.365
 #: A question naming 2+ entities, one of them known only from other articles, needs this much support.
@@ -177,8 +175,6 @@ NAME_LABELS = {"ORG", "PERSON", "GPE", "FAC", "LOC", "EVENT", "LAW", "WORK_OF_AR
 
 def entity_phrases(text: str) -> list[list[str]]:
     """Stems of the named entities (organisations, people, places ...) a question mentions."""
-    from .nlp import parse
-
     out = []
     for e in parse(text).ents:
         if e.label_ in NAME_LABELS:
@@ -190,8 +186,6 @@ def entity_phrases(text: str) -> list[list[str]]:
 
 def _counts(text: str, counted: list[str]) -> bool:
     """Does the sentence give a number of the counted thing ("over 800 ... connections")?"""
-    from .nlp import parse
-
     doc = parse(text)
     for t in doc:
         if t.like_num or t.ent_type_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
@@ -214,8 +208,6 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
         found = [t for t in q.key_terms if _present(t, present)]
         feats["key_coverage"] = sum(idf.idf(t) for t in found) / total
         feats["missing"] = [t for t in q.key_terms if t not in found]
-        missing = [p for p in q.phrases if not all(_present(t, present) for t in p)]
-        feats["missing_phrases"] = [" ".join(p) for p in missing]
         # named entities the corpus knows, but not in the evidence's article: the question pairs things
         # the documents never connect ("an organisation from one article with a university it never mentions")
         names = entity_phrases(q.search_text if q.is_followup else q.text)

@@ -85,8 +85,6 @@ class Question:
     key_terms: list[str] = field(default_factory=list)  # stemmed tokens of names/numbers it mentions
     context_terms: list[str] = field(default_factory=list)  # stemmed tokens carried over from history
     is_followup: bool = False
-    #: The names it mentions, one per entity ("A and B" gives two), as stem lists.
-    phrases: list[list[str]] = field(default_factory=list)
     #: For "how many X" questions: the stems of X (what is counted).
     counted: list[str] = field(default_factory=list)
 
@@ -164,12 +162,8 @@ def parse_question(question: str, history: list[str] | None = None) -> Question:
     keys = _stems(key_phrases(question))
     if follow:
         keys = list(dict.fromkeys(keys + _stems(key_phrases(search_text))))
-    names = key_phrases(search_text if follow else question)
-    phrases = [tokenize(p) for name in names for p in re.split(r"\s+(?:and|&)\s+|,\s*", name)]
-    phrases = [p for p in phrases if p]
     m = re.search(r"\bhow many\s+((?:[\w'’\-]+\s+){0,2}?[\w'’\-]+?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|can|could)\b|\?|$)",
                   question.lower())
     counted = tokenize(m.group(1)) if m else []
     return Question(text=question, search_text=search_text, answer_type=answer_type(question), terms=terms,
-                    key_terms=keys, context_terms=context_terms, is_followup=follow, phrases=phrases,
-                    counted=counted)
+                    key_terms=keys, context_terms=context_terms, is_followup=follow, counted=counted)

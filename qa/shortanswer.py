@@ -390,7 +390,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
         spans = [nc for nc in doc.noun_chunks for v in verbs
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
-        spans = [s for s in spans if not (_stems(s.text) and _stems(s.text) <= _question_stems(q))]
+        spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
     if modifiers:  # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)
