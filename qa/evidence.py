@@ -8,7 +8,6 @@ about (its names), or lacks any answer of the asked type, or is too weak.
 """
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -17,12 +16,14 @@ from functools import lru_cache
 import numpy as np
 
 from .answer import Answer, Citation
+from .htmltext import decode_fragment
 from .bm25 import stopwords, tokenize
 from .question import TYPE_LABELS, Question
 from .nlp import parse, parse_many
 from .retrieve import Hit
 from .shortanswer import extract, type_score
 from .store import IndexData
+from .textmap import Block
 
 #: Evidence sentence score weights (dense, lexical, passage) and the abstention thresholds.
 W_DENSE, W_LEX, W_PASSAGE, W_TYPE, W_PHRASE = 0.4, 0.4, 0.2, 0.3, 0.15
@@ -77,6 +78,19 @@ def _coverage(stems: list[str], present: set[str], idf: IdfTable) -> float:
     if total <= 0:
         return 1.0
     return sum(idf.idf(t) for t in stems if t in present) / total
+
+
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def readable(data: IndexData, sent: int) -> Block:
+    """The sentence as a reader sees it, mapped into its quote: for web pages the quote is a raw
+    slice of the source, so entities ("&quot;") are decoded before spaCy reads it."""
+    quote = data.sent_quotes[sent]
+    doc = data.doc_ids[int(data.sent_doc[sent])]
+    if doc.lower().endswith(HTML_SUFFIXES) and ("&" in quote or "<" in quote):
+        return decode_fragment(quote)
+    return Block(quote)
 
 
 @lru_cache(maxsize=4096)
@@ -152,9 +166,10 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
     if TYPE_LABELS.get(q.answer_type) and ranked:
         # the parse is the costly part: only sentences the type bonus could still lift to the top
         front = [c for c in ranked[:4] if c.score >= ranked[0].score - W_TYPE]
-        parse_many([q.text] + [data.sent_quotes[c.sent] for c in front])
+        views = {c.sent: readable(data, c.sent).text for c in front}
+        parse_many([q.text] + list(views.values()))
         for c in front:
-            ts = type_score(data.sent_quotes[c.sent], q)
+            ts = type_score(views[c.sent], q)
             c.type_ok = ts > 0
             c.score += W_TYPE * min(ts, 2.5) / 2.5
         ranked = sorted(ranked, key=lambda c: -c.score)
@@ -216,7 +231,7 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
         feats["elsewhere_names"] = [" ".join(p) for p in gone if all(t in idf.vocab for t in p)]
         feats["missing_names"] = [" ".join(p) for p in gone]
     if q.counted:
-        feats["count_ok"] = any(_counts(data.sent_quotes[c.sent], q.counted) for c in ranked[:3])
+        feats["count_ok"] = any(_counts(readable(data, c.sent).text, q.counted) for c in ranked[:3])
     return feats
 
 
@@ -249,13 +264,13 @@ def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int =
     """Citations for the best sentences (deduplicated), with the short answer in the first one."""
     cites: list[Citation] = []
     top_score = ranked[0].score if ranked else 0.0
-    used: set[int] = set()
+    used: list[int] = []  # the sentence of each citation
     for c in ranked:
         if len(cites) >= k:
             break
         if c.sent in used or (cites and c.score < 0.6 * top_score):
             continue
-        used.add(c.sent)
+        used.append(c.sent)
         doc = int(data.sent_doc[c.sent])
         meta = data.doc_meta(doc)
         cites.append(Citation(
@@ -264,15 +279,15 @@ def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int =
             score=c.score,
         ))
     answer_text = None
-    for cite, c in zip(cites[:2], ranked):
-        sa = extract(cite.quote, q)
+    for cite, sent in zip(cites[:2], used):
+        view = readable(data, sent)
+        sa = extract(view.text, q)
         if sa is not None:
             answer_text = sa.text
-            if cite.doc.lower().endswith((".html", ".htm")):  # quotes of web pages are raw HTML slices
-                answer_text = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", answer_text)).split())
-            cite.answer_start = cite.start + sa.spans[0][0]
-            cite.answer_end = cite.start + sa.spans[-1][1]
-            cite.answer_spans = [[cite.start + s, cite.start + e] for s, e in sa.spans]
+            spans = [view.raw_span(s, e) for s, e in sa.spans]
+            cite.answer_start = cite.start + spans[0][0]
+            cite.answer_end = cite.start + spans[-1][1]
+            cite.answer_spans = [[cite.start + s, cite.start + e] for s, e in spans]
             break
     return Answer(question=q.text, answer=answer_text, abstained=False, citations=cites,
                   resolved_question=q.search_text if q.is_followup else None, answer_type=q.answer_type)

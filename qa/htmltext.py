@@ -148,3 +148,20 @@ def read_html(text: str) -> tuple[list[Block], dict[str, str | None]]:
         "author": meta.get("author") or meta.get("article:author"),
         "source": meta.get("og:site_name"),
     }
+
+
+FRAGMENT_RE = re.compile(r"<[^>]*>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_fragment(raw: str) -> Block:
+    """The visible text of a slice of an HTML page (a quote): entities decoded, tags as spaces,
+    each character mapped back into ``raw`` so spans found in the text are exact slices of it."""
+    b = TextBuilder()
+    pos = 0
+    for m in FRAGMENT_RE.finditer(raw):
+        b.add(raw[pos : m.start()], pos)
+        token = m.group(0)
+        b.add(" " if token.startswith("<") else html.unescape(token), m.start(), m.end())
+        pos = m.end()
+    b.add(raw[pos:], pos)
+    return b.take() or Block("", 0, [], [])

@@ -80,6 +80,8 @@ def _candidates(doc, q: Question, labels: set[str]):
     q_stems = _question_stems(q)
     out = []
     for s in spans:
+        if not labels and not _is_entity(s):
+            s = _trim_known(s, q_stems)
         if not s.text.strip() or s.root.pos_ == "PRON" or all(t.is_stop or t.is_punct for t in s):
             continue
         st = _stems(s.text)
@@ -87,6 +89,25 @@ def _candidates(doc, q: Question, labels: set[str]):
             continue
         out.append(s)
     return out
+
+
+def _is_entity(span) -> bool:
+    """A named entity (noun chunks carry the label "NP")."""
+    return getattr(span, "label_", "") not in ("", "NP")
+
+
+def _trim_known(chunk, q_stems: set[str]):
+    """A noun chunk without its leading words the question already says
+    ("the worldwide Seven Years' War" for "... what worldwide conflict?" → "Seven Years' War")."""
+    start = chunk.start
+    while start < chunk.end - 1:
+        tok = chunk.doc[start]
+        st = tokenize(tok.text)
+        if tok.is_stop or tok.is_punct or (st and st[0] in q_stems):
+            start += 1
+        else:
+            break
+    return chunk.doc[start : chunk.end]
 
 
 def _relation_bonus(span, verbs, atype: str) -> float:
@@ -410,7 +431,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             score += 0.5
         if soft and getattr(s, "label_", "") in soft:
             score += 0.6
-        elif not labels and getattr(s, "label_", ""):
+        elif not labels and _is_entity(s):
             score += 0.15  # in "what" questions a named thing beats a generic phrase
         if not labels and s.root.dep_ in OBJ:
             score += 0.2

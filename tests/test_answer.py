@@ -80,3 +80,25 @@ def test_seed_dev_questions(seed_engine):
     for it in items:
         if it.get("history"):
             assert by_id[it["id"]]["citations"][0]["doc"] == it["doc"]
+
+
+def test_short_answer_of_a_web_page_is_decoded_and_points_into_the_source(make_engine, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "war.html").write_text(
+        "<html><head><title>Frontier wars</title></head><body>\n"
+        "<p>The frontier war (1754&ndash;1763) was the colonial theater of the worldwide Seven Years&#x27; War.</p>\n"
+        "<p>It ended with the Treaty of Paris, signed by Britain, France and Spain on February 10, 1763.</p>\n"
+        "</body></html>\n", encoding="utf-8")
+    engine = make_engine(docs)
+    engine.index(progress=False)
+    ans = engine.ask("When was the Treaty of Paris signed?")
+    assert not ans.abstained and "February 10, 1763" in ans.answer
+    c = ans.citations[0]
+    raw = open(engine.document(c.doc).path, encoding="utf-8").read()
+    assert raw[c.start : c.end] == c.quote
+    assert raw[c.answer_start : c.answer_end] == "February 10, 1763"
+    ans = engine.ask("The frontier war was the colonial theater of what worldwide conflict?")
+    assert ans.answer and "&" not in ans.answer and "Seven Years' War" in ans.answer
+    c = ans.citations[0]
+    assert raw[c.answer_start : c.answer_end].replace("&#x27;", "'").endswith("Seven Years' War")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,16 @@ def test_html_stray_ampersand_hash_does_not_leak_markup(tmp_path):
     for b in doc.blocks:
         for i, ch in enumerate(b.text):
             assert doc.text[b.raw_start(i) : b.raw_end(i + 1)] == ch or ch == " "
+
+
+def test_decode_fragment_maps_decoded_text_back_to_the_raw_quote():
+    from qa.htmltext import decode_fragment
+
+    raw = 'He called it a &quot;racket&quot; in <b>Seven Years&#x27;</b> War &amp; more'
+    block = decode_fragment(raw)
+    assert block.text == 'He called it a "racket" in Seven Years\' War & more'
+    for word in ('"racket"', "Seven Years' War", "&"):
+        i = block.text.index(word)
+        s, e = block.raw_span(i, i + len(word))
+        assert html.unescape(re.sub(r"<[^>]*>", "", raw[s:e])) == word
+    assert decode_fragment("").text == ""
