@@ -48,19 +48,22 @@ NOUN_LABELS = [
     (r"product|car|model|device|aircraft|ship|vehicle|engine|weapon", {"PRODUCT", "ORG"}),
 ]
 
+#: One word between "what/which" and its noun ("what Irish city"), but not an auxiliary ("what did engineers ...").
+MOD = r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|should|might|may|must)\b)\w+ )?"
+
 RULES: list[tuple[str, str]] = [
-    (r"\b(?:what|which) (?:\w+ )?(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),
+    (rf"\b(?:what|which) {MOD}(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),
     (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b", "date"),
     (r"\bhow (?:long|old)\b", "duration"),
     (r"\bhow much\b.*\b(?:cost|pay|paid|worth|money|invest|spend|spent|raise|raised|price|dollars?|yuan|euros?|pounds?)\b|\bin (?:yuan|dollars|euros|pounds|rmb|usd)\b", "money"),
-    (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:\w+ )?{MONEY_NOUNS}\b", "money"),
+    (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?{MOD}{MONEY_NOUNS}\b", "money"),
     (r"\bwhat percent(?:age)?\b|\bwhat share\b|\bhow many percent\b", "percent"),
     (r"\bhow (?:many|much)\b|\bwhat (?:is |was )?the (?:number|population|count)\b", "number"),
     (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:total )?{COUNT_NOUNS} of\b", "number"),
     (r"^\s*(?:in |at |from )?where\b|\bwhere (?:was|were|is|are|did|do|does)\b", "place"),
-    (rf"\b(?:what|which) (?:\w+ )?{PLACE_NOUNS}\b", "place"),
-    (rf"\b(?:what|which) (?:\w+ )?{ORG_NOUNS}\b", "org"),
-    (rf"\b(?:what|which) (?:\w+ )?{PERSON_NOUNS}\b", "person"),
+    (rf"\b(?:what|which) {MOD}{PLACE_NOUNS}\b", "place"),
+    (rf"\b(?:what|which) {MOD}{ORG_NOUNS}\b", "org"),
+    (rf"\b(?:what|which) {MOD}{PERSON_NOUNS}\b", "person"),
     (r"^\s*(?:\w+ )?(?:who|whom|whose)\b|\bwho\b", "who"),
     (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|is|was)\b", "reason"),
 ]

@@ -8,6 +8,7 @@ dates) or sits close to the question's words. People or organisations joined by
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -85,7 +86,8 @@ def _candidates(doc, q: Question, labels: set[str]):
         if not s.text.strip() or s.root.pos_ == "PRON" or all(t.is_stop or t.is_punct for t in s):
             continue
         st = _stems(s.text)
-        if st and len(st & q_stems) >= 0.5 * len(st):
+        # a named answer must be mostly new; a "what" answer only needs something new ("Fort X" for "what fort")
+        if st and (st <= q_stems or (labels and len(st & q_stems) >= 0.5 * len(st))):
             continue
         out.append(s)
     return out
@@ -182,6 +184,9 @@ def wh_role(question: str) -> WhRole:
         return WhRole(None, None, None)
     elif lemma(toks[j]).lower() == "do":
         role = "dobj"
+        base = next((t for t in verbs_after if t.tag_ in ("VB", "VBP")), None)
+        if base is not None:  # "What did X make that could be used in Y?": make, not use
+            main = lemma(base).lower()
         if toks[-1].pos_ == "ADP":  # "What did they look at?"
             role, prep = "pobj", toks[-1].lower_
     elif lemma(toks[j]).lower() == "be":
@@ -229,11 +234,15 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
     return targets
 
 
+TARGET_BONUS = 1.2
+_HOOK = None
+PENALTY = 1.0
 KIND_WORDS = {"type", "kind", "sort", "form", "variety", "category", "class", "style", "brand", "breed", "species",
               "genre", "shape", "color", "colour"}
 
 
-WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
+WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|"
+                        r"should|might|may|must)\b)(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
                         r"\s+of\s+)?([\w'’\-]+)(?:\s+([\w'’\-]+))?")
 
 
@@ -281,6 +290,87 @@ def _modifier_spans(doc, q: Question) -> list:
             if any(ch.isalnum() for ch in span.text) and not _repeats(span.text, q_stems):
                 out.append(span)
     return out
+
+
+WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "how"}
+
+
+def _blank(question: str) -> list | None:
+    """The words right before the blank of a fill-in question ("... a duty to what?", "... was called?"),
+    or None when the question is not one (its wh-phrase opens it or is followed by more words)."""
+    toks = [t for t in parse(question) if not t.is_punct]
+    w = next((i for i, t in enumerate(toks) if t.lower_ in WH_WORDS), None)
+    if w is None:
+        return toks[-4:] if toks and toks[-1].pos_ in ("VERB", "ADP", "AUX") else None
+    j = w + 1
+    while j < len(toks) and (toks[j].pos_ in ("NOUN", "PROPN", "ADJ") or toks[j].lower_ == "of"):
+        j += 1
+    if w < 2 or j < len(toks):
+        return None
+    return toks[max(0, w - 4) : w]
+
+
+def _same_word(a, b) -> bool:
+    if a.lower_ == b.lower_:
+        return True
+    sa, sb = tokenize(a.text), tokenize(b.text)
+    return bool(sa) and sa == sb
+
+
+def _cloze_spans(doc, q: Question) -> list:
+    """For a fill-in question, the phrase that follows the question's words before the blank in the sentence:
+    "... its greatest what?" + "The greatest distinction of ..." → "distinction"."""
+    before = _blank(q.text)
+    if not before:
+        return []
+    out = []
+    for k in range(len(before), 0, -1):
+        ctx = before[-k:]
+        if k == 1 and (ctx[0].is_stop and ctx[0].pos_ != "ADP"):
+            break
+        if not any(not t.is_stop for t in ctx) and k < 2 and ctx[0].pos_ != "ADP":
+            continue
+        hits = [i for i in range(len(doc) - k) if all(_same_word(doc[i + m], ctx[m]) for m in range(k))]
+        if len(hits) != 1 or (k == 1 and ctx[0].pos_ == "ADP" and len(before) > 1 and
+                              not any(not t.is_stop for t in before)):
+            continue
+        span = _phrase_at(doc, hits[0] + k)
+        if span is not None and not _repeats(span.text, _question_stems(q)):
+            out.append(span)
+        break
+    return out
+
+
+def _phrase_at(doc, i: int):
+    """The phrase that starts at token ``i``: a verb phrase, or a noun phrase (with its "of" part)."""
+    while i < len(doc) and doc[i].pos_ in ("DET", "PART") and doc[i].lower_ != "not":
+        i += 1
+    if i >= len(doc) or doc[i].is_punct:
+        return None
+    tok = doc[i]
+    if tok.pos_ in ("VERB", "AUX"):
+        end = i + 1
+        for t in doc[i + 1 :]:
+            if t.is_punct and t.text in ",;:." or t.lower_ in ("and", "but", "which", "while") and t.head.i < i:
+                break
+            if not (t.is_ancestor(tok) or tok.is_ancestor(t)) and t.head.i < i:
+                break
+            end = t.i + 1
+        return doc[i:end]
+    for e in doc.ents:
+        if e.start <= i < e.end:
+            return doc[i : e.end]
+    for nc in doc.noun_chunks:
+        if nc.start <= i < nc.end:
+            end = nc.end
+            if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end].head.i == nc.root.i:
+                obj = next((g for g in doc[end].children if g.dep_ == "pobj"), None)
+                if obj is not None:
+                    end = obj.right_edge.i + 1
+            return doc[i:end]
+    if tok.pos_ in ("ADJ", "ADV", "NUM", "NOUN", "PROPN"):
+        return doc[i : i + 1]
+    return None
 
 
 NP_POS = ("ADJ", "NOUN", "PROPN", "NUM")
@@ -412,21 +502,30 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = [nc for nc in doc.noun_chunks for v in verbs
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
         spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
+    cloze = _cloze_spans(doc, q) if not labels or atype in ("date", "place", "who") else []
+    if cloze:
+        best = cloze[0]
+        return ShortAnswer(best.text, [(best.start_char, best.end_char)], "CLOZE", 2.0)
     if modifiers:  # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)
     if not spans:
         return None
     by_root = {s.root.i: s for s in spans}
-    best, best_score = None, -1e9
-    for s in spans:
-        score = 0.0
+    best, best_score, best_rank = None, -1e9, -1e9
+    extra = _HOOK(doc, q, spans) if _HOOK else [0.0] * len(spans)
+    for s, ex in zip(spans, extra):
+        score = ex
         if anchors:
-            dist = min(min(abs(a - s.start), abs(a - (s.end - 1))) for a in anchors)
-            score += 1.0 / (1.0 + dist / 4.0)
+            # near the question's words, and among many of them
+            dists = [s.start - a if a < s.start else a - (s.end - 1) if a >= s.end else 0 for a in anchors]
+            score += 1.0 / (1.0 + min(dists) / 4.0)
+            density = 2.0 * sum(math.exp(-d / 8.0) for d in dists) / len(dists)
+        else:
+            density = 0.0
         score += _relation_bonus(s, verbs, atype)
         if targets and any(s.start <= t < s.end for t in targets):
-            score += 1.2
+            score += TARGET_BONUS
         if preferred and getattr(s, "label_", "") in preferred:
             score += 0.5
         if soft and getattr(s, "label_", "") in soft:
@@ -435,15 +534,16 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             score += 0.15  # in "what" questions a named thing beats a generic phrase
         if not labels and s.root.dep_ in OBJ:
             score += 0.2
-        if not labels and _stems(s.text) & q_stems:
-            score -= 0.3  # a chunk repeating the question is rarely its answer
-        if score > best_score:
-            best, best_score = s, score
+        st = _stems(s.text)
+        if not labels and st & q_stems:
+            score -= PENALTY * len(st & q_stems) / len(st)  # a phrase repeating the question is rarely its answer
+        if score + density > best_rank:  # the score (what type_score reports) leaves density out
+            best, best_score, best_rank = s, score, score + density
     label = getattr(best, "label_", "") or "NP"
     if labels and label in ("PERSON", "ORG", "GPE", "NORP"):
         group = _coordinated(best, by_root)
     elif not labels:
-        group = [_expand_noun_list(best, _question_stems(q))]
+        group = [_with_of(_expand_noun_list(best, _question_stems(q)), _question_stems(q))]
     else:
         group = [_with_modifier(best)]
     spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
@@ -504,6 +604,18 @@ def _with_modifier(span):
             break
         start -= 1
     return doc[start : span.end]
+
+
+def _with_of(span, q_stems: set[str] = frozenset()):
+    """A noun phrase with the "of" phrase completing it ("the concept" → "the concept of block switching"),
+    unless that part only repeats the question."""
+    doc = span.doc
+    end = span.end
+    if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end].head.i == span.root.i:
+        obj = next((g for g in doc[end].children if g.dep_ == "pobj"), None)
+        if obj is not None and not _repeats(doc[end + 1 : obj.right_edge.i + 1].text, q_stems):
+            return doc[span.start : obj.right_edge.i + 1]
+    return span
 
 
 def _expand_noun_list(chunk, q_stems: set[str] = frozenset()):

@@ -10,6 +10,8 @@ def test_answer_types():
     assert answer_type("Where was the ceremony held?") == "place"
     assert answer_type("In which city did they meet?") == "place"
     assert answer_type("How many workers went on strike?") == "number"
+    assert answer_type("Which British general negotiated the surrender?") == "person"
+    assert answer_type("What did engineers propose?") == "thing"  # "did" is not a modifier of "engineers"
     assert answer_type("What was the total investment, in yuan, of the project?") == "money"
     assert answer_type("Which organizations released the report?") == "org"
     assert answer_type("Why did the talks fail?") == "reason"

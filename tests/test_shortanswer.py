@@ -1,0 +1,42 @@
+"""Short-answer extraction from one evidence sentence (real spaCy parse, sentences written for these tests)."""
+import pytest
+
+from qa.question import parse_question
+from qa.shortanswer import extract
+
+
+def short(sentence: str, question: str) -> str | None:
+    sa = extract(sentence, parse_question(question))
+    if sa is None:
+        return None
+    for s, e in sa.spans:  # spans are offsets into the sentence
+        assert sentence[s:e] in sa.text
+    return sa.text
+
+
+@pytest.mark.parametrize("sentence,question,expected", [
+    # the question's verb with do-support: the object of "built", not of the relative clause's "used"
+    ("Local engineers built floating pontoons that could be used in floods, and they later repaired the dams.",
+     "What did local engineers build that could be used in emergencies?", "floating pontoons"),
+    # a fill-in question: the words before the blank find the answer's place
+    ("The council described the plan as a costly distraction from the housing shortage.",
+     "The council described the plan as a costly what?", "distraction"),
+    ("Under the charter the guild had a duty to train every apprentice in the town.",
+     "According to the charter, the guild had a duty to what?", "train every apprentice"),
+    # the noun the question asks about may be part of the answer's name
+    ("In 1790 the garrison abandoned Fort Carrow after the river flooded its walls.",
+     "What fort did the garrison abandon in 1790?", "Fort Carrow"),
+    # leading words the question already says are trimmed off a noun phrase
+    ("The canal was the main artery of the regional wool trade.",
+     "The canal was the main artery of what regional trade?", "wool trade"),
+    # a noun phrase keeps the "of" phrase that completes it
+    ("Engineers proposed the construction of a second harbour wall to protect the fleet.",
+     "What did engineers propose to protect the fleet?", "construction of a second harbour wall"),
+])
+def test_short_answers(sentence, question, expected):
+    got = short(sentence, question)
+    assert got is not None and expected in got and len(got) <= len(expected) + 25, got
+
+
+def test_nothing_new_in_the_sentence_gives_no_answer():
+    assert short("The harbour was closed.", "Was the harbour closed?") is None
