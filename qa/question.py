@@ -65,7 +65,7 @@ RULES: list[tuple[str, str]] = [
     (rf"\b(?:what|which) {MOD}{ORG_NOUNS}\b", "org"),
     (rf"\b(?:what|which) {MOD}{PERSON_NOUNS}\b", "person"),
     (r"^\s*(?:\w+ )?(?:who|whom|whose)\b|\bwho\b", "who"),
-    (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|is|was)\b", "reason"),
+    (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|should|might|must|may|is|was|are|were|has|have|had)\b", "reason"),
 ]
 ANAPHORA_RE = re.compile(r"\b(?:they|them|their|theirs|it|its|he|him|his|she|her|hers|this|that|these|those|there|"
                          r"the two|both|the same|the agreement|the deal|the ceremony|the event|the meeting)\b", re.I)

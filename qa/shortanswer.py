@@ -93,6 +93,22 @@ def _candidates(doc, q: Question, labels: set[str]):
     return out
 
 
+def _group_nouns(doc, spans: list) -> list:
+    """For "who" questions, people named by a common noun: a nationality or place that only modifies
+    one ("Hamburg merchants", "Bolshevik leaders") stands for the whole phrase."""
+    chunks = {nc.root.i: nc for nc in doc.noun_chunks}
+    out = []
+    for s in spans:
+        head = s.root.head
+        if s.label_ in ("NORP", "GPE", "ORG") and s.root.dep_ in ("compound", "amod") and head.pos_ == "NOUN" \
+                and head.i in chunks and head.i >= s.end:
+            nc = chunks[head.i]
+            s = doc[s.start : nc.end]
+            s.label_ = "NP"
+        out.append(s)
+    return out
+
+
 def _is_entity(span) -> bool:
     """A named entity (noun chunks carry the label "NP")."""
     return getattr(span, "label_", "") not in ("", "NP")
@@ -236,11 +252,15 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
 
 TARGET_BONUS = 1.2
 _HOOK = None
+_MODCAND = True
+MOD_BONUS = 1.0
+_FALLBACK = False
 PENALTY = 1.0
 KIND_WORDS = {"type", "kind", "sort", "form", "variety", "category", "class", "style", "brand", "breed", "species",
               "genre", "shape", "color", "colour"}
 
 
+KIND_RE = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?\b")
 WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|"
                         r"should|might|may|must)\b)(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
                         r"\s+of\s+)?([\w'’\-]+)(?:\s+([\w'’\-]+))?")
@@ -471,7 +491,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     """The best short answer of the asked type in sentence ``text``, or None."""
     atype = q.answer_type
     if atype == "reason":
-        return _reason(text, q)
+        return _verb_dependent(text, q) or _reason(text, q)
     labels = TYPE_LABELS.get(atype, set())
     doc = parse(text)
     q_stems = set(q.terms) | set(q.context_terms) | set(q.key_terms)
@@ -481,11 +501,27 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     role = wh_role(q.text)
     if role.verb:
         verbs += [t for t in doc if lemma(t).lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
+    if role.verb and _FALLBACK and not any(lemma(v).lower() == role.verb for v in verbs):
+        # the sentence words the question's verb differently ("began" / "started"): the verb governing
+        # most of the question's words stands in for it
+        votes: dict[int, int] = {}
+        for a in anchors:
+            node = doc[a].head
+            while node.pos_ not in ("VERB", "AUX") and node.head.i != node.i:
+                node = node.head
+            if node.pos_ in ("VERB", "AUX") and node.i != a:
+                votes[node.i] = votes.get(node.i, 0) + 1
+        if votes:
+            v = doc[max(votes, key=lambda i: (votes[i], -abs(i - anchors[0])))]
+            if v not in verbs:
+                verbs.append(v)
     targets = _role_targets(doc, role, verbs)
     if not labels:
         special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)
         if special:
             targets = special
+    elif atype in ("who", "person", "org", "place"):  # "Who was X's father?" ← "His father was Y"
+        targets |= _copula_targets(doc, q.text)
     spans = _candidates(doc, q, labels)
     modifiers = _modifier_spans(doc, q) if not labels else []
     if atype == "number":
@@ -497,6 +533,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     soft = preferred_labels(q.text) if not labels else set()
     if atype == "who" and any(s.label_ == "PERSON" for s in spans):
         spans = [s for s in spans if s.label_ == "PERSON"]
+    if atype in ("who", "org"):
+        spans = _group_nouns(doc, spans)
     if not spans and atype in ("who", "org"):
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
         spans = [nc for nc in doc.noun_chunks for v in verbs
@@ -506,9 +544,16 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if cloze:
         best = cloze[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "CLOZE", 2.0)
-    if modifiers:  # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
+    if modifiers and (KIND_RE.search(q.text.lower()) or not _MODCAND):
+        # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)
+    mod_ids = set()
+    if modifiers:  # "what N" without "kind of": the modifiers are one candidate among the others
+        for m in modifiers:
+            m.label_ = "MOD"
+            mod_ids.add((m.start, m.end))
+        spans = spans + modifiers
     if not spans:
         return None
     by_root = {s.root.i: s for s in spans}
@@ -534,6 +579,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             score += 0.15  # in "what" questions a named thing beats a generic phrase
         if not labels and s.root.dep_ in OBJ:
             score += 0.2
+        if (s.start, s.end) in mod_ids:
+            score += MOD_BONUS
         st = _stems(s.text)
         if not labels and st & q_stems:
             score -= PENALTY * len(st & q_stems) / len(st)  # a phrase repeating the question is rarely its answer
@@ -554,6 +601,56 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
 
 REASON_MARKERS = ("because of", "because", "due to", "owing to", "as a result of", "thanks to", "in order to",
                   "so that", "since", "by")
+
+
+WHY_MARKS = {"to", "because", "since", "as", "so", "for"}
+WHY_PREPS = {"for", "because", "due", "owing", "from", "out"}
+HOW_PREPS = {"by", "via", "through", "with", "without", "using", "according", "under", "into", "in", "on"}
+VAGUE_ADVERBS = {"also", "not", "then", "still", "now", "typically", "usually", "often", "later", "again", "just",
+                 "only", "even", "first", "finally", "eventually", "however", "thus", "therefore", "ever", "never"}
+
+
+def _verb_dependent(text: str, q: Question) -> ShortAnswer | None:
+    """For why/how questions: the part of the sentence hanging off the question's verb that the question
+    lacks: a purpose or cause ("... to encourage investment", "for fear of betrayal") for why, a means or
+    manner ("through intermediaries", "by rationing", "iteratively") for how."""
+    doc = parse(text)
+    qdoc = parse(q.text)
+    how = any(t.lower_ == "how" for t in qdoc)
+    q_stems = _question_stems(q)
+    qverbs = {lemma(t).lower() for t in qdoc if t.pos_ == "VERB"} - {"be", "have", "do"}
+    verbs = [t for t in doc if t.pos_ in ("VERB", "AUX") and lemma(t).lower() in qverbs]
+    if not verbs:  # worded differently: the verbs of the sentence, the root first
+        verbs = sorted((t for t in doc if t.pos_ == "VERB"), key=lambda t: t.dep_ != "ROOT")
+    found = []
+    for v in verbs:
+        for c in v.children:
+            rank = None
+            if how:
+                if c.dep_ in ("prep", "agent") and c.lower_ in HOW_PREPS:
+                    rank = 0 if c.lower_ in ("by", "via", "through", "using", "according", "with") else 2
+                elif c.dep_ in ("advmod", "npadvmod") and c.lower_ not in VAGUE_ADVERBS and c.pos_ == "ADV":
+                    rank = 1
+            else:
+                marks = {g.lower_ for g in c.children if g.dep_ in ("mark", "aux")}
+                if c.dep_ in ("advcl", "xcomp") and marks & WHY_MARKS:
+                    rank = 0
+                elif c.dep_ == "prep" and c.lower_ in WHY_PREPS:
+                    rank = 1
+                elif c.dep_ == "prep" and c.lower_ == "in" and any(g.lower_ in ("response", "order") for g in c.children):
+                    rank = 0
+            if rank is None:
+                continue
+            span = doc[c.left_edge.i : c.right_edge.i + 1]
+            if span.start <= v.i < span.end or _repeats(span.text, q_stems):
+                continue
+            found.append((rank, span.start, span))
+    if not found:
+        return None
+    span = min(found, key=lambda f: (f[0], f[1]))[2]
+    while span.end > span.start + 1 and doc[span.end - 1].is_punct:
+        span = doc[span.start : span.end - 1]
+    return ShortAnswer(span.text, [(span.start_char, span.end_char)], "REASON", 1.0)
 
 
 def _reason(text: str, q: Question) -> ShortAnswer | None:

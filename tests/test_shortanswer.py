@@ -32,6 +32,15 @@ def short(sentence: str, question: str) -> str | None:
     # a noun phrase keeps the "of" phrase that completes it
     ("Engineers proposed the construction of a second harbour wall to protect the fleet.",
      "What did engineers propose to protect the fleet?", "construction of a second harbour wall"),
+    # why / how: the purpose, cause or means hanging off the question's verb
+    ("The council lowered the bridge toll to attract more visitors to the old town.",
+     "Why did the council lower the bridge toll?", "to attract more visitors"),
+    ("The villagers fled the valley for fear of another flood.",
+     "Why did the villagers flee the valley?", "fear of another flood"),
+    ("The parts were shipped through the northern port and two inland depots.",
+     "How were the parts shipped?", "through the northern port"),
+    # a nationality that only modifies the people who did it stands for the whole phrase
+    ("The fort was rebuilt by Dutch carpenters after the fire.", "Who rebuilt the fort?", "Dutch carpenters"),
 ])
 def test_short_answers(sentence, question, expected):
     got = short(sentence, question)
