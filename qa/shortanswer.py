@@ -254,7 +254,6 @@ TARGET_BONUS = 1.2
 _HOOK = None
 _MODCAND = True
 MOD_BONUS = 1.0
-_FALLBACK = False
 PENALTY = 1.0
 KIND_WORDS = {"type", "kind", "sort", "form", "variety", "category", "class", "style", "brand", "breed", "species",
               "genre", "shape", "color", "colour"}
@@ -459,6 +458,17 @@ def _copula_targets(doc, question: str) -> set[int]:
             out |= {c.i for c in t.head.children if c.dep_ in ("nsubj", "nsubjpass")}
         if t.dep_ == "nsubj" and lemma(t.head) == "be":
             out |= {c.i for c in t.head.children if c.dep_ == "attr"}
+        if t.dep_ == "pobj" and t.head.lower_ == "as" and t.head.head.pos_ in ("VERB", "AUX"):
+            # "X was established as the <focus>" / "they regarded X as the <focus>"
+            v = t.head.head
+            kids = list(v.children)
+            passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in kids)
+            out |= {c.i for c in kids if c.dep_ in (("nsubjpass",) if passive else ("dobj",))}
+    if not out:  # the focus as a verb: "major exports?" ← "had been exporting fighting horsemen"
+        stem = tokenize(focus)[:1]
+        for t in doc:
+            if t.pos_ == "VERB" and stem and tokenize(t.text)[:1] == stem:
+                out |= {c.i for c in t.children if c.dep_ in ("dobj", "obj")}
     return out
 
 
@@ -501,20 +511,6 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     role = wh_role(q.text)
     if role.verb:
         verbs += [t for t in doc if lemma(t).lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
-    if role.verb and _FALLBACK and not any(lemma(v).lower() == role.verb for v in verbs):
-        # the sentence words the question's verb differently ("began" / "started"): the verb governing
-        # most of the question's words stands in for it
-        votes: dict[int, int] = {}
-        for a in anchors:
-            node = doc[a].head
-            while node.pos_ not in ("VERB", "AUX") and node.head.i != node.i:
-                node = node.head
-            if node.pos_ in ("VERB", "AUX") and node.i != a:
-                votes[node.i] = votes.get(node.i, 0) + 1
-        if votes:
-            v = doc[max(votes, key=lambda i: (votes[i], -abs(i - anchors[0])))]
-            if v not in verbs:
-                verbs.append(v)
     targets = _role_targets(doc, role, verbs)
     if not labels:
         special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)
