@@ -33,6 +33,9 @@ MIN_SUPPORT = 0.365
 PAIR_SUPPORT = 0.8
 #: ... and this much when the missing name appears nowhere in the corpus.
 PAIR_SUPPORT_UNKNOWN = 0.45
+#: When the top two sentences score within SWAP_GAP, the second goes first if its short answer's
+#: extraction score is SWAP_MARGIN higher (see docs/evaluation.md).
+SWAP_GAP, SWAP_MARGIN = 0.1, 1.0
 #: Types whose absence from the evidence means the documents do not answer the question.
 STRICT_TYPES = {"date", "number", "money", "percent", "person"}
 
@@ -279,9 +282,19 @@ def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int =
             score=c.score,
         ))
     answer_text = None
-    for cite, sent in zip(cites[:2], used):
+    found = [extract(readable(data, sent).text, q) for sent in used[:1]]
+    if len(cites) > 1 and cites[0].score - cites[1].score < SWAP_GAP:
+        # two nearly equal sentences: the one holding a clearly better answer goes first
+        found.append(extract(readable(data, used[1]).text, q))
+        if found[1] is not None and (found[0] is None or found[1].score - found[0].score > SWAP_MARGIN):
+            cites[0], cites[1] = cites[1], cites[0]
+            used[0], used[1] = used[1], used[0]
+            found.reverse()
+            for n, cite in enumerate(cites, 1):
+                cite.n = n
+    for i, (cite, sent) in enumerate(zip(cites[:2], used)):
         view = readable(data, sent)
-        sa = extract(view.text, q)
+        sa = found[i] if i < len(found) else extract(view.text, q)
         if sa is not None:
             answer_text = sa.text
             spans = [view.raw_span(s, e) for s, e in sa.spans]

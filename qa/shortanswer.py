@@ -360,6 +360,39 @@ def _cloze_spans(doc, q: Question) -> list:
     return out
 
 
+DO_RE = re.compile(r"\bwhat (?:did|does|do|will|would|could|can|should|must|might|was|were|is|are) (.+?) (?:do|doing)\b"
+                   r"|\bwhat (?:happened|happens|will happen|would happen) to (.+?)\??$")
+
+
+def _predicate(doc, q: Question, anchors: list[int]):
+    """For "What did X do?" / "What happened to X?": what the sentence says X did, or what was done to X
+    (the verb phrase whose subject or object holds X's words)."""
+    m = DO_RE.search(q.text.lower())
+    if not m:
+        return None
+    who = set(tokenize(m.group(1) or m.group(2)))
+    happened = m.group(2) is not None
+    for a in anchors:
+        st = tokenize(doc[a].text)
+        if not st or st[0] not in who:
+            continue
+        node = doc[a]
+        while node.dep_ in ("compound", "amod", "poss", "conj", "appos", "pobj", "prep") and node.head.i != node.i:
+            node = node.head
+        v = node.head
+        if v.pos_ not in ("VERB", "AUX") or node.dep_ not in (SUBJ | OBJ if happened else SUBJ):
+            continue
+        end = v.right_edge.i + 1
+        for t in doc[v.i + 1 : end]:
+            if t.text in (";", ":") or (t.text == "," and t.head.i == v.i and t.i > v.i + 2):
+                end = t.i
+                break
+        while end > v.i + 1 and doc[end - 1].is_punct:
+            end -= 1
+        return doc[v.i : end]
+    return None
+
+
 def _phrase_at(doc, i: int):
     """The phrase that starts at token ``i``: a verb phrase, or a noun phrase (with its "of" part)."""
     while i < len(doc) and doc[i].pos_ in ("DET", "PART") and doc[i].lower_ != "not":
@@ -536,6 +569,10 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = [nc for nc in doc.noun_chunks for v in verbs
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
         spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
+    if not labels:
+        vp = _predicate(doc, q, anchors)
+        if vp is not None:
+            return ShortAnswer(vp.text, [(vp.start_char, vp.end_char)], "VP", 2.0)
     cloze = _cloze_spans(doc, q) if not labels or atype in ("date", "place", "who") else []
     if cloze:
         best = cloze[0]

@@ -39,6 +39,9 @@ def short(sentence: str, question: str) -> str | None:
      "Why did the villagers flee the valley?", "fear of another flood"),
     ("The parts were shipped through the northern port and two inland depots.",
      "How were the parts shipped?", "through the northern port"),
+    # "what did X do?": the verb phrase X is the subject of
+    ("After the storm the harbour master closed the outer basin to all fishing boats.",
+     "What did the harbour master do after the storm?", "closed the outer basin to all fishing boats"),
     # a nationality that only modifies the people who did it stands for the whole phrase
     ("The fort was rebuilt by Dutch carpenters after the fire.", "Who rebuilt the fort?", "Dutch carpenters"),
 ])
