@@ -35,7 +35,6 @@ PERSON_NOUNS = r"(?:person|man|woman|official|officials|president|chairman|chair
                r"officer|judge|lawyer|professor|economist|historian|politician|senator|mayor|founder|owner|" \
                r"coach|manager|spokesman|spokeswoman|ambassador|envoy|diplomat|general|pharaoh|sultan|khan|" \
                r"missionary|theologian|scholar|student|teacher|journalist|editor|producer|designer)s?"
-DATE_NOUNS = r"(?:year|date|day|month|time|century|decade|era|period|season|week)"
 
 #: For "what/which <noun>" questions: entity labels that usually answer them (a preference, not a filter).
 NOUN_LABELS = [

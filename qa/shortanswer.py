@@ -250,14 +250,13 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
     return targets
 
 
+#: Candidate scoring: filling the question's wh-role, being a named thing in a "what" question, being an
+#: object, being the modifiers of the asked noun, the relation to the question's verb, and (subtracted) the
+#: share of words repeating the question. A flat optimum: ±50% on any of them moves F1 by < 0.5 point.
 TARGET_BONUS = 1.2
-_HOOK = None
-_MODCAND = True
+ENT_BONUS, OBJ_BONUS, REL_W = 0.15, 0.2, 1.0
 MOD_BONUS = 1.0
 PENALTY = 1.0
-KIND_WORDS = {"type", "kind", "sort", "form", "variety", "category", "class", "style", "brand", "breed", "species",
-              "genre", "shape", "color", "colour"}
-
 
 KIND_RE = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?\b")
 WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|"
@@ -577,7 +576,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if cloze:
         best = cloze[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "CLOZE", 2.0)
-    if modifiers and (KIND_RE.search(q.text.lower()) or not _MODCAND):
+    if modifiers and KIND_RE.search(q.text.lower()):
         # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)
@@ -591,9 +590,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         return None
     by_root = {s.root.i: s for s in spans}
     best, best_score, best_rank = None, -1e9, -1e9
-    extra = _HOOK(doc, q, spans) if _HOOK else [0.0] * len(spans)
-    for s, ex in zip(spans, extra):
-        score = ex
+    for s in spans:
+        score = 0.0
         if anchors:
             # near the question's words, and among many of them
             dists = [s.start - a if a < s.start else a - (s.end - 1) if a >= s.end else 0 for a in anchors]
@@ -601,7 +599,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             density = 2.0 * sum(math.exp(-d / 8.0) for d in dists) / len(dists)
         else:
             density = 0.0
-        score += _relation_bonus(s, verbs, atype)
+        score += REL_W * _relation_bonus(s, verbs, atype)
         if targets and any(s.start <= t < s.end for t in targets):
             score += TARGET_BONUS
         if preferred and getattr(s, "label_", "") in preferred:
@@ -609,9 +607,9 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         if soft and getattr(s, "label_", "") in soft:
             score += 0.6
         elif not labels and _is_entity(s):
-            score += 0.15  # in "what" questions a named thing beats a generic phrase
+            score += ENT_BONUS  # in "what" questions a named thing beats a generic phrase
         if not labels and s.root.dep_ in OBJ:
-            score += 0.2
+            score += OBJ_BONUS
         if (s.start, s.end) in mod_ids:
             score += MOD_BONUS
         st = _stems(s.text)

@@ -39,6 +39,11 @@ def short(sentence: str, question: str) -> str | None:
      "Why did the villagers flee the valley?", "fear of another flood"),
     ("The parts were shipped through the northern port and two inland depots.",
      "How were the parts shipped?", "through the northern port"),
+    # the asked noun as "established as the <noun>", or as a verb ("exports" ← "exporting")
+    ("In the end the copper trade was established as the main source of income for the valley.",
+     "What was the valley's main source of income?", "copper trade"),
+    ("For a century the island had been exporting salted cod to the mainland.",
+     "What was one of the island's major exports?", "salted cod"),
     # "what did X do?": the verb phrase X is the subject of
     ("After the storm the harbour master closed the outer basin to all fishing boats.",
      "What did the harbour master do after the storm?", "closed the outer basin to all fishing boats"),
