@@ -392,6 +392,29 @@ def _predicate(doc, q: Question, anchors: list[int]):
     return None
 
 
+PURPOSE_NOUNS = {"goal", "objective", "purpose", "aim", "mission", "intent", "intention", "task", "job", "function"}
+
+
+def _purpose(doc, q: Question):
+    """For "What was the goal of X?": the to-infinitive that states it ("The goal ... was to formalize Y",
+    "with the goal to provide Y")."""
+    if _focus(q.text) not in PURPOSE_NOUNS:
+        return None
+    for t in doc:
+        if lemma(t).lower() not in PURPOSE_NOUNS or t.pos_ != "NOUN":
+            continue
+        heads = [t.head] if t.dep_ == "nsubj" and lemma(t.head) == "be" else []
+        for h in heads + [t]:
+            for c in h.children:
+                if c.dep_ in ("xcomp", "acl", "relcl", "advcl", "ccomp") and c.pos_ == "VERB" and c.i > t.i and \
+                        any(g.lower_ == "to" for g in c.children if g.dep_ == "aux"):
+                    end = c.right_edge.i + 1
+                    while end > c.i + 1 and doc[end - 1].is_punct:
+                        end -= 1
+                    return doc[c.i : end]
+    return None
+
+
 def _phrase_at(doc, i: int):
     """The phrase that starts at token ``i``: a verb phrase, or a noun phrase (with its "of" part)."""
     while i < len(doc) and doc[i].pos_ in ("DET", "PART") and doc[i].lower_ != "not":
@@ -569,7 +592,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
         spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
     if not labels:
-        vp = _predicate(doc, q, anchors)
+        vp = _predicate(doc, q, anchors) or _purpose(doc, q)
         if vp is not None:
             return ShortAnswer(vp.text, [(vp.start_char, vp.end_char)], "VP", 2.0)
     cloze = _cloze_spans(doc, q) if not labels or atype in ("date", "place", "who") else []

@@ -44,6 +44,9 @@ def short(sentence: str, question: str) -> str | None:
      "What was the valley's main source of income?", "copper trade"),
     ("For a century the island had been exporting salted cod to the mainland.",
      "What was one of the island's major exports?", "salted cod"),
+    # "what was the goal of X?": the to-infinitive that states it
+    ("The goal of the summit was to agree on shared fishing quotas for the northern sea.",
+     "What was the goal of the summit?", "agree on shared fishing quotas"),
     # "what did X do?": the verb phrase X is the subject of
     ("After the storm the harbour master closed the outer basin to all fishing boats.",
      "What did the harbour master do after the storm?", "closed the outer basin to all fishing boats"),
