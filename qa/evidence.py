@@ -282,18 +282,18 @@ def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int =
             score=c.score,
         ))
     answer_text = None
-    found = [extract(readable(data, sent).text, q) for sent in used[:1]]
+    views = [readable(data, sent) for sent in used[:2]]
+    found = [extract(views[0].text, q)] if views else []
     if len(cites) > 1 and cites[0].score - cites[1].score < SWAP_GAP:
         # two nearly equal sentences: the one holding a clearly better answer goes first
-        found.append(extract(readable(data, used[1]).text, q))
+        found.append(extract(views[1].text, q))
         if found[1] is not None and (found[0] is None or found[1].score - found[0].score > SWAP_MARGIN):
             cites[0], cites[1] = cites[1], cites[0]
-            used[0], used[1] = used[1], used[0]
+            views.reverse()
             found.reverse()
             for n, cite in enumerate(cites, 1):
                 cite.n = n
-    for i, (cite, sent) in enumerate(zip(cites[:2], used)):
-        view = readable(data, sent)
+    for i, (cite, view) in enumerate(zip(cites, views)):
         sa = found[i] if i < len(found) else extract(view.text, q)
         if sa is not None:
             answer_text = sa.text

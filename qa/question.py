@@ -47,8 +47,10 @@ NOUN_LABELS = [
     (r"product|car|model|device|aircraft|ship|vehicle|engine|weapon", {"PRODUCT", "ORG"}),
 ]
 
-#: One word between "what/which" and its noun ("what Irish city"), but not an auxiliary ("what did engineers ...").
-MOD = r"(?:(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|should|might|may|must)\b)\w+ )?"
+#: Auxiliary verbs: "what did engineers ..." asks about something engineers did, not about engineers.
+AUXILIARIES = r"(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|should|might|may|must)"
+#: One word between "what/which" and its noun ("what Irish city"), but not an auxiliary.
+MOD = rf"(?:(?!{AUXILIARIES}\b)\w+ )?"
 
 RULES: list[tuple[str, str]] = [
     (rf"\b(?:what|which) {MOD}(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),

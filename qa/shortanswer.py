@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .bm25 import tokenize
 from .nlp import lemma, parse
-from .question import TYPE_LABELS, Question, preferred_labels
+from .question import AUXILIARIES, TYPE_LABELS, Question, preferred_labels
 
 SUBJ = {"nsubj", "nsubjpass", "agent", "csubj"}
 OBJ = {"dobj", "pobj", "attr", "oprd", "dative", "obj"}
@@ -259,8 +259,7 @@ MOD_BONUS = 1.0
 PENALTY = 1.0
 
 KIND_RE = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?\b")
-WH_NOUN_RE = re.compile(r"\b(?:what|which)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|"
-                        r"should|might|may|must)\b)(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
+WH_NOUN_RE = re.compile(rf"\b(?:what|which)\s+(?!{AUXILIARIES}\b)(?:(?:type|kind|sort|form|variety|category|class|style|brand|genre)s?"
                         r"\s+of\s+)?([\w'’\-]+)(?:\s+([\w'’\-]+))?")
 
 
