@@ -385,9 +385,7 @@ def _predicate(doc, q: Question, anchors: list[int]):
             if t.text in (";", ":") or (t.text == "," and t.head.i == v.i and t.i > v.i + 2):
                 end = t.i
                 break
-        while end > v.i + 1 and doc[end - 1].is_punct:
-            end -= 1
-        return doc[v.i : end]
+        return _strip_punct(doc[v.i : end])
     return None
 
 
@@ -407,11 +405,16 @@ def _purpose(doc, q: Question):
             for c in h.children:
                 if c.dep_ in ("xcomp", "acl", "relcl", "advcl", "ccomp") and c.pos_ == "VERB" and c.i > t.i and \
                         any(g.lower_ == "to" for g in c.children if g.dep_ == "aux"):
-                    end = c.right_edge.i + 1
-                    while end > c.i + 1 and doc[end - 1].is_punct:
-                        end -= 1
-                    return doc[c.i : end]
+                    return _strip_punct(doc[c.i : c.right_edge.i + 1])
     return None
+
+
+def _strip_punct(span):
+    """The span without trailing punctuation (at least one token is kept)."""
+    end = span.end
+    while end > span.start + 1 and span.doc[end - 1].is_punct:
+        end -= 1
+    return span.doc[span.start : end]
 
 
 def _phrase_at(doc, i: int):
@@ -435,12 +438,7 @@ def _phrase_at(doc, i: int):
             return doc[i : e.end]
     for nc in doc.noun_chunks:
         if nc.start <= i < nc.end:
-            end = nc.end
-            if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end].head.i == nc.root.i:
-                obj = next((g for g in doc[end].children if g.dep_ == "pobj"), None)
-                if obj is not None:
-                    end = obj.right_edge.i + 1
-            return doc[i:end]
+            return _with_of(doc[i : nc.end])
     if tok.pos_ in ("ADJ", "ADV", "NUM", "NOUN", "PROPN"):
         return doc[i : i + 1]
     return None
@@ -700,9 +698,7 @@ def _verb_dependent(text: str, q: Question) -> ShortAnswer | None:
             found.append((rank, span.start, span))
     if not found:
         return None
-    span = min(found, key=lambda f: (f[0], f[1]))[2]
-    while span.end > span.start + 1 and doc[span.end - 1].is_punct:
-        span = doc[span.start : span.end - 1]
+    span = _strip_punct(min(found, key=lambda f: (f[0], f[1]))[2])
     return ShortAnswer(span.text, [(span.start_char, span.end_char)], "REASON", 1.0)
 
 
