@@ -36,6 +36,22 @@ def _stems(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+def _matches(tok, stems: set[str]) -> bool:
+    """Does a content word of the sentence say one of the question's words (irregular forms too:
+    "fled" for "flee", "won" for "win")?"""
+    if tok.is_stop or tok.is_punct:
+        return False
+    st = tokenize(tok.text)
+    if not st:
+        return False
+    if st[0] in stems:
+        return True
+    if tok.pos_ in ("VERB", "AUX", "NOUN"):
+        lt = tokenize(lemma(tok))
+        return bool(lt) and lt[0] in stems
+    return False
+
+
 def _question_stems(q: Question) -> set[str]:
     """What the question itself says (history topic excluded: 'Where did they sign it?' may answer with it)."""
     own = set(q.terms) | set(tokenize(" ".join(q.text.split())))
@@ -185,6 +201,8 @@ def wh_role(question: str) -> WhRole:
         while j < len(toks) and (toks[j].pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or
                                  (toks[j].lower_ == "of" and j + 1 < len(toks) and toks[j + 1].pos_ in ("NOUN", "PROPN"))):
             j += 1
+    while j < len(toks) - 1 and toks[j].pos_ == "ADV" and toks[j + 1].tag_.startswith("VB"):
+        j += 1  # "What members typically open debates?"
     verbs_after = [t for t in toks[j + 1 :] if t.tag_.startswith("VB") and t.pos_ != "AUX"]
     main = lemma(verbs_after[-1]).lower() if verbs_after else None
     if main is None:  # the tagger often calls the verb of "What did X conquer" a noun
@@ -192,7 +210,8 @@ def wh_role(question: str) -> WhRole:
         cut = next((k for k, t in enumerate(rest) if t.pos_ == "ADP"), len(rest))
         cands = [t for t in rest[:cut] if t.text.isalpha() and t.text.islower() and t.pos_ not in ("DET", "PRON")]
         main = lemma(cands[-1]).lower() if cands else None
-    if toks and toks[-1].pos_ == "ADP" and not prep:  # "Who was it signed by?" / "What did they look at?"
+    stranded = toks[-1].pos_ == "ADP" or toks[-1].tag_ == "TO"  # "... flee to?" tags "to" as a particle
+    if toks and stranded and not prep:  # "Who was it signed by?" / "What did they look at?"
         return WhRole(main, "pobj", toks[-1].lower_, toks[-1].lower_ == "by")
     if prep:
         role = "pobj"
@@ -203,19 +222,21 @@ def wh_role(question: str) -> WhRole:
         base = next((t for t in verbs_after if t.tag_ in ("VB", "VBP")), None)
         if base is not None:  # "What did X make that could be used in Y?": make, not use
             main = lemma(base).lower()
-        if toks[-1].pos_ == "ADP":  # "What did they look at?"
-            role, prep = "pobj", toks[-1].lower_
     elif lemma(toks[j]).lower() == "be":
         passive = any(t.tag_ == "VBN" for t in toks[j + 1 :])
         if passive:
             main = next(lemma(t).lower() for t in reversed(toks[j + 1 :]) if t.tag_ == "VBN")
             return WhRole(main, "nsubjpass", None, True)
         return WhRole("be", "attr", None)
-    elif toks[j].pos_ == "AUX" and lemma(toks[j]).lower() not in ("be", "have"):
+    elif toks[j].pos_ == "AUX" and lemma(toks[j]).lower() != "be":
         nxt = toks[j + 1] if j + 1 < len(toks) else None
-        if nxt is not None and nxt.tag_.startswith("VB"):
+        if nxt is not None and nxt.tag_.startswith("VB"):  # "What can cause X?" / "What has caused X?"
             return WhRole(lemma(nxt).lower(), "nsubj", None)
-        role = "dobj"
+        role = "dobj"  # "What had the Yuan used ...?" / "What will X build ...?": the subject's verb
+        base = next((t for t in verbs_after if t.tag_ in (("VBN",) if lemma(toks[j]).lower() == "have" else ("VB",))),
+                    None)
+        if base is not None:
+            main = lemma(base).lower()
     elif toks[j].tag_.startswith("VB"):
         return WhRole(lemma(toks[j]).lower(), "nsubj", None)
     else:
@@ -247,7 +268,19 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
                     targets |= {g.i for g in c.children if g.dep_ == "pobj"}
         elif role.role in ("attr", "acomp"):
             targets |= {c.i for c in kids if c.dep_ in ("attr", "nsubj", "acomp")}
-    return targets
+    return {_antecedent(doc[i]) for i in targets}
+
+
+RELATIVES = {"which", "that", "who", "whom"}
+
+
+def _antecedent(tok) -> int:
+    """A relative pronoun stands for the noun its clause modifies ("the Edict of X, which abolished ..."
+    → Edict); any other token stands for itself."""
+    v = tok.head
+    if tok.lower_ in RELATIVES and v.dep_ in ("relcl", "acl") and v.head.pos_ in ("NOUN", "PROPN"):
+        return v.head.i
+    return tok.i
 
 
 #: Candidate scoring: filling the question's wh-role, being a named thing in a "what" question, being an
@@ -294,7 +327,7 @@ def _modifier_spans(doc, q: Question) -> list:
             if p.dep_ == "prep" and p.lower_ in ("of", "including", "like") and p.i == t.i + 1:
                 obj = next((g for g in p.children if g.dep_ == "pobj"), None)
                 if obj is not None:
-                    hi = max([obj.right_edge.i] + [c.right_edge.i for c in obj.conjuncts if c.i > obj.i])
+                    hi = max([_phrase_end(obj)] + [_phrase_end(c) for c in obj.conjuncts if c.i > obj.i])
                     span = doc[obj.left_edge.i : _extend_list(doc, hi + 1)]
                     if not _repeats(span.text, q_stems):
                         out.append(span)
@@ -534,11 +567,23 @@ def _example_targets(doc, question: str) -> set[int]:
     """For "what is an example of ...": the words right after "such as"/"including"; for "what is X
     known as/called": the words right after "known as"/"called"."""
     ql = question.lower()
-    markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name",)) else ()
-    if not markers:
-        return set()
     out: set[int] = set()
     low = doc.text.lower()
+    wanted = _wh_nouns(question)[:1]
+    if wanted:  # "What theory ...?" ← "theories such as X", "the style of lace known as X"
+        for t in doc:
+            if t.pos_ in ("NOUN", "PROPN") and tokenize(t.text)[:1] == wanted:
+                tail = low[t.idx + len(t.text) :]
+                for marker in EXAMPLE_RE + NAMING_RE:
+                    m = re.match(rf"(?:\s+of\s+\w+)?,?\s+{re.escape(marker)}\s+", tail)
+                    if m:
+                        span = doc.char_span(t.idx + len(t.text) + m.end(), t.idx + len(t.text) + m.end() + 1,
+                                             alignment_mode="expand")
+                        if span is not None:
+                            out.add(span.start)
+    markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name",)) else ()
+    if not markers:
+        return out
     for marker in markers:
         start = 0
         while (k := low.find(marker + " ", start)) != -1:
@@ -557,8 +602,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     labels = TYPE_LABELS.get(atype, set())
     doc = parse(text)
     q_stems = set(q.terms) | set(q.context_terms) | set(q.key_terms)
-    anchors = [t.i for t in doc if not t.is_stop and not t.is_punct and tokenize(t.text) and
-               tokenize(t.text)[0] in q_stems]
+    anchors = [t.i for t in doc if _matches(t, q_stems)]
     verbs = [doc[i] for i in anchors if doc[i].pos_ in ("VERB", "AUX")]
     role = wh_role(q.text)
     if role.verb:
@@ -752,6 +796,19 @@ def _with_modifier(span):
     return doc[start : span.end]
 
 
+def _phrase_end(tok) -> int:
+    """The last token of the noun phrase headed by ``tok``, without a relative clause ("free trade
+    that gave it dominance ..." ends at "trade")."""
+    end = tok.i
+    for c in tok.rights:
+        if c.dep_ == "relcl":
+            break
+        if c.is_punct and any(g.dep_ == "relcl" for g in tok.rights if g.i > c.i):
+            break
+        end = max(end, c.right_edge.i)
+    return end
+
+
 def _with_of(span, q_stems: set[str] = frozenset()):
     """A noun phrase with the "of" phrase completing it ("the concept" → "the concept of block switching"),
     unless that part only repeats the question."""
@@ -759,8 +816,8 @@ def _with_of(span, q_stems: set[str] = frozenset()):
     end = span.end
     if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end].head.i == span.root.i:
         obj = next((g for g in doc[end].children if g.dep_ == "pobj"), None)
-        if obj is not None and not _repeats(doc[end + 1 : obj.right_edge.i + 1].text, q_stems):
-            return doc[span.start : obj.right_edge.i + 1]
+        if obj is not None and not _repeats(doc[end + 1 : _phrase_end(obj) + 1].text, q_stems):
+            return doc[span.start : _phrase_end(obj) + 1]
     return span
 
 

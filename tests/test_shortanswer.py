@@ -52,6 +52,19 @@ def short(sentence: str, question: str) -> str | None:
      "What did the harbour master do after the storm?", "closed the outer basin to all fishing boats"),
     # a nationality that only modifies the people who did it stands for the whole phrase
     ("The fort was rebuilt by Dutch carpenters after the fire.", "Who rebuilt the fort?", "Dutch carpenters"),
+    # an irregular verb form still anchors the question's verb ("fled" for "flee"), and a final "to"
+    # marks where the answer sits
+    ("Under the new abbot Anselm, several monks of Saint-Vaast fled to southern Flanders, where they built a chapel.",
+     "Where did the monks flee to?", "Flanders"),
+    # a relative pronoun filling the question's role stands for the noun its clause modifies
+    ("The duke ruled the town until his death, and his son issued the Charter of Velden, which abolished the guild.",
+     "What charter abolished the guild?", "Charter of Velden"),
+    # the asked noun followed by "such as" / "known as" introduces the answer
+    ("Older theories such as vitalism also claimed that living matter obeyed its own laws.",
+     "Which theory claimed that living matter obeyed its own laws?", "vitalism"),
+    # adverbs between the wh-phrase and its verb do not hide the verb
+    ("Usually, senior ministers or party leaders open the debates, and backbenchers speak later.",
+     "What members typically open debates?", "senior ministers or party leaders"),
 ])
 def test_short_answers(sentence, question, expected):
     got = short(sentence, question)
