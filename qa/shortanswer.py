@@ -683,7 +683,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             best, best_score, best_rank = s, score, score + density
     label = getattr(best, "label_", "") or "NP"
     if labels and label in ("PERSON", "ORG", "GPE", "NORP"):
-        group = _coordinated(best, by_root)
+        group = [_with_title(g) for g in _coordinated(best, by_root)]
     elif not labels:
         group = [_with_of(_expand_noun_list(best, _question_stems(q)), _question_stems(q))]
     else:
@@ -781,6 +781,18 @@ def _bare_numbers(doc, taken) -> list:
         else:
             i += 1
     return out
+
+
+def _with_title(span):
+    """A person with the title the NER left out ("Colonel Monckton", "King George III")."""
+    doc = span.doc
+    start = span.start
+    if getattr(span, "label_", "") != "PERSON":
+        return span
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ == "compound" and \
+            doc[start - 1].head.i >= span.start and not doc[start - 1].ent_type_:
+        start -= 1
+    return doc[start : span.end] if start < span.start else span
 
 
 def _with_modifier(span):

@@ -62,6 +62,9 @@ def short(sentence: str, question: str) -> str | None:
     # the asked noun followed by "such as" / "known as" introduces the answer
     ("Older theories such as vitalism also claimed that living matter obeyed its own laws.",
      "Which theory claimed that living matter obeyed its own laws?", "vitalism"),
+    # a person keeps the title the NER left out
+    ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
+     "Colonel Hartley"),
     # adverbs between the wh-phrase and its verb do not hide the verb
     ("Usually, senior ministers or party leaders open the debates, and backbenchers speak later.",
      "What members typically open debates?", "senior ministers or party leaders"),
