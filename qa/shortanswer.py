@@ -83,6 +83,10 @@ def _coordinated(span, spans_by_root: dict) -> list:
     return sorted(same, key=lambda s: s.start)
 
 
+#: Dates and amounts answer "when"/"how many", not "what".
+EXCLUDED = {"CARDINAL", "ORDINAL", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY"}
+
+
 def _candidates(doc, q: Question, labels: set[str]):
     """Entity spans of the asked type (or noun chunks and entities for 'what' questions).
 
@@ -90,10 +94,10 @@ def _candidates(doc, q: Question, labels: set[str]):
     """
     if labels:
         spans = [e for e in doc.ents if e.label_ in labels]
-    else:  # dates and amounts answer "when"/"how many", not "what"
-        ents = [e for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL", "DATE", "TIME", "MONEY", "PERCENT",
-                                                          "QUANTITY")]
-        spans = ents + [nc for nc in doc.noun_chunks if not any(e.start <= nc.start and nc.end <= e.end for e in ents)]
+    else:
+        ents = [e for e in doc.ents if e.label_ not in EXCLUDED]
+        spans = ents + [nc for nc in doc.noun_chunks if not any(e.start <= nc.start and nc.end <= e.end for e in ents)
+                        and not all(t.ent_type_ in EXCLUDED or t.is_stop for t in nc)]
     q_stems = _question_stems(q)
     out = []
     for s in spans:
@@ -335,7 +339,8 @@ def _modifier_spans(doc, q: Question) -> list:
         mods = [m for m in left if not _repeats(m.text, q_stems)]
         if mods:
             lo = min(m.left_edge.i for m in mods)
-            hi = max(m.i for m in mods) + 1
+            # with the modifiers coordinated with them ("commercial, scientific, and cultural growth")
+            hi = max(m.right_edge.i if m.right_edge.i < t.i else m.i for m in mods) + 1
             span = doc[lo:hi]
             if any(ch.isalnum() for ch in span.text) and not _repeats(span.text, q_stems):
                 out.append(span)
@@ -581,7 +586,7 @@ def _example_targets(doc, question: str) -> set[int]:
                                              alignment_mode="expand")
                         if span is not None:
                             out.add(span.start)
-    markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name",)) else ()
+    markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name", " call")) else ()
     if not markers:
         return out
     for marker in markers:
@@ -591,7 +596,8 @@ def _example_targets(doc, question: str) -> set[int]:
             span = doc.char_span(k + len(marker) + 1, min(len(doc.text), k + len(marker) + 2), alignment_mode="expand")
             if span is not None:
                 out.add(span.start)
-    return out
+    # "known as the X": the name, not its article
+    return {i + 1 if doc[i].pos_ == "DET" and i + 1 < len(doc) else i for i in out}
 
 
 def extract(text: str, q: Question) -> ShortAnswer | None:

@@ -62,6 +62,12 @@ def short(sentence: str, question: str) -> str | None:
     # the asked noun followed by "such as" / "known as" introduces the answer
     ("Older theories such as vitalism also claimed that living matter obeyed its own laws.",
      "Which theory claimed that living matter obeyed its own laws?", "vitalism"),
+    # coordinated modifiers of the asked noun come together
+    ("The new mayor promoted commercial, scientific, and cultural growth in the city.",
+     "What kinds of growth did the mayor promote?", "commercial, scientific, and cultural"),
+    # "what did they call themselves" ← "known as"
+    ("In the early 1700s a rebel group known as the Vanters burned the mills of the valley.",
+     "What did the rebel group call themselves?", "Vanters"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
