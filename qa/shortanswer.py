@@ -706,7 +706,7 @@ REASON_MARKERS = ("because of", "because", "due to", "owing to", "as a result of
 
 WHY_MARKS = {"to", "because", "since", "as", "so", "for"}
 WHY_PREPS = {"for", "because", "due", "owing", "from", "out"}
-HOW_PREPS = {"by", "via", "through", "with", "without", "using", "according", "under", "into", "in", "on"}
+HOW_PREPS = {"by", "via", "through", "with", "without", "using", "according", "under", "into", "in", "on", "as"}
 VAGUE_ADVERBS = {"also", "not", "then", "still", "now", "typically", "usually", "often", "later", "again", "just",
                  "only", "even", "first", "finally", "eventually", "however", "thus", "therefore", "ever", "never"}
 
@@ -729,7 +729,7 @@ def _verb_dependent(text: str, q: Question) -> ShortAnswer | None:
             rank = None
             if how:
                 if c.dep_ in ("prep", "agent") and c.lower_ in HOW_PREPS:
-                    rank = 0 if c.lower_ in ("by", "via", "through", "using", "according", "with") else 2
+                    rank = 0 if c.lower_ in ("by", "via", "through", "using", "according", "with") else 1 if c.lower_ == "as" else 2
                 elif c.dep_ in ("advmod", "npadvmod") and c.lower_ not in VAGUE_ADVERBS and c.pos_ == "ADV":
                     rank = 1
             else:

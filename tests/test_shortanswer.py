@@ -68,6 +68,9 @@ def short(sentence: str, question: str) -> str | None:
     # "what did they call themselves" ← "known as"
     ("In the early 1700s a rebel group known as the Vanters burned the mills of the valley.",
      "What did the rebel group call themselves?", "Vanters"),
+    # "how" answered by an "as" phrase on the question's verb
+    ("In practice, the old loans can be recast as long-term bonds.",
+     "How can the old loans be recast?", "as long-term bonds"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
