@@ -54,14 +54,14 @@ MOD = rf"(?:(?!{AUXILIARIES}\b)\w+ )?"
 
 RULES: list[tuple[str, str]] = [
     (rf"\b(?:what|which) {MOD}(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),
-    (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b", "date"),
+    (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b|\bwhen\W*$", "date"),
     (r"\bhow (?:long|old)\b", "duration"),
     (r"\bhow much\b.*\b(?:cost|pay|paid|worth|money|invest|spend|spent|raise|raised|price|dollars?|yuan|euros?|pounds?)\b|\bin (?:yuan|dollars|euros|pounds|rmb|usd)\b", "money"),
     (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?{MOD}{MONEY_NOUNS}\b", "money"),
     (r"\bwhat percent(?:age)?\b|\bwhat share\b|\bhow many percent\b", "percent"),
     (r"\bhow (?:many|much)\b|\bwhat (?:is |was )?the (?:number|population|count)\b", "number"),
     (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:total )?{COUNT_NOUNS} of\b", "number"),
-    (r"^\s*(?:in |at |from )?where\b|\bwhere (?:was|were|is|are|did|do|does)\b", "place"),
+    (r"^\s*(?:in |at |from )?where\b|\bwhere (?:was|were|is|are|did|do|does)\b|\bwhere\W*$", "place"),
     (rf"\b(?:what|which) {MOD}{PLACE_NOUNS}\b", "place"),
     (rf"\b(?:what|which) {MOD}{ORG_NOUNS}\b", "org"),
     (rf"\b(?:what|which) {MOD}{PERSON_NOUNS}\b", "person"),

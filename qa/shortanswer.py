@@ -643,6 +643,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         if vp is not None:
             return ShortAnswer(vp.text, [(vp.start_char, vp.end_char)], "VP", 2.0)
     cloze = _cloze_spans(doc, q) if not labels or atype in ("date", "place", "who") else []
+    if labels:  # "... was built when?" is not answered by "to serve the town"
+        cloze = [c for c in cloze if any(t.ent_type_ in labels for t in c)]
     if cloze:
         best = cloze[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "CLOZE", 2.0)

@@ -6,6 +6,8 @@ from qa.shortanswer import wh_role
 def test_answer_types():
     assert answer_type("Who signed the deal?") == "who"
     assert answer_type("When was the plant opened?") == "date"
+    assert answer_type("The plant was opened when?") == "date"  # a fill-in wh-word at the end
+    assert answer_type("The plant was opened where?") == "place"
     assert answer_type("By which year did the company close its office?") == "date"
     assert answer_type("Where was the ceremony held?") == "place"
     assert answer_type("In which city did they meet?") == "place"

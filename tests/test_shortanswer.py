@@ -68,6 +68,9 @@ def short(sentence: str, question: str) -> str | None:
     # "what did they call themselves" ← "known as"
     ("In the early 1700s a rebel group known as the Vanters burned the mills of the valley.",
      "What did the rebel group call themselves?", "Vanters"),
+    # a fill-in "when?" needs a date, not the phrase after the verb
+    ("The stone bridge in Aldmoor dates back to 1696, and was built to serve the new mill in the town.",
+     "The stone bridge in Aldmoor was built when?", "1696"),
     # "how" answered by an "as" phrase on the question's verb
     ("In practice, the old loans can be recast as long-term bonds.",
      "How can the old loans be recast?", "as long-term bonds"),
