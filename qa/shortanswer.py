@@ -447,6 +447,35 @@ def _purpose(doc, q: Question):
     return None
 
 
+MEANING_Q = re.compile(r"\bmean(?:s|t|ing)?\b|\bin english\b|\btranslat")
+GLOSS_RE = re.compile(r"\b(?:meaning|means|meant|literally|lit\.|translated as|translates as|translates to|"
+                      r"in english)\s*:?\s*")
+QUOTED_RE = re.compile(r"[\"“‘']([^\"”’']{2,80})[\"”’']")
+
+
+def _gloss(doc, q: Question):
+    """For "What does X mean?": the gloss the sentence gives ("... meaning 'empty land'",
+    "X (lit. "Great State")", "X (Chinese: ..., "the comprehensive institutions")")."""
+    if not MEANING_Q.search(q.text.lower()):
+        return None
+    text = doc.text
+    for m in GLOSS_RE.finditer(text.lower()):
+        quoted = QUOTED_RE.match(text, m.end())
+        if quoted and not _repeats(quoted.group(1), _question_stems(q)):
+            return doc.char_span(quoted.start(1), quoted.end(1), alignment_mode="expand")
+        tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
+        if tok is not None:
+            span = _phrase_at(doc, tok.start)
+            if span is not None and not _repeats(span.text, _question_stems(q)):
+                return span
+    for paren in re.finditer(r"\(([^()]{2,200})\)", text):  # a quoted gloss in parentheses
+        quoted = QUOTED_RE.search(paren.group(1))
+        if quoted and not _repeats(quoted.group(1), _question_stems(q)):
+            start = paren.start(1) + quoted.start(1)
+            return doc.char_span(start, start + len(quoted.group(1)), alignment_mode="expand")
+    return None
+
+
 def _strip_punct(span):
     """The span without trailing punctuation (at least one token is kept)."""
     end = span.end
@@ -642,6 +671,9 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         vp = _predicate(doc, q, anchors) or _purpose(doc, q)
         if vp is not None:
             return ShortAnswer(vp.text, [(vp.start_char, vp.end_char)], "VP", 2.0)
+        gloss = _gloss(doc, q)
+        if gloss is not None:
+            return ShortAnswer(gloss.text, [(gloss.start_char, gloss.end_char)], "GLOSS", 2.0)
     cloze = _cloze_spans(doc, q) if not labels or atype in ("date", "place", "who") else []
     if labels:  # "... was built when?" is not answered by "to serve the town"
         cloze = [c for c in cloze if any(t.ent_type_ in labels for t in c)]

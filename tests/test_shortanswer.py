@@ -68,6 +68,11 @@ def short(sentence: str, question: str) -> str | None:
     # "what did they call themselves" ← "known as"
     ("In the early 1700s a rebel group known as the Vanters burned the mills of the valley.",
      "What did the rebel group call themselves?", "Vanters"),
+    # "what does X mean?": the gloss the sentence gives
+    ("The settlers called the plain Vallis Alba, a Latin expression meaning 'white valley', after its chalk.",
+     "Vallis Alba is a Latin expression meaning what in English?", "white valley"),
+    ('The town of Kelmar (lit. "stone harbour") grew around the old quay.', "What does Kelmar mean?",
+     "stone harbour"),
     # a fill-in "when?" needs a date, not the phrase after the verb
     ("The stone bridge in Aldmoor dates back to 1696, and was built to serve the new mill in the town.",
      "The stone bridge in Aldmoor was built when?", "1696"),
