@@ -659,7 +659,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     preferred = PREFERRED.get(atype)
     soft = preferred_labels(q.text) if not labels else set()
     if atype == "who" and any(s.label_ == "PERSON" for s in spans):
-        spans = [s for s in spans if s.label_ == "PERSON"]
+        # people first, unless another name fills the question's role ("its governor, the Marquis de V.")
+        spans = [s for s in spans if s.label_ == "PERSON" or any(s.start <= t < s.end for t in targets)]
     if atype in ("who", "org"):
         spans = _group_nouns(doc, spans)
     if not spans and atype in ("who", "org"):

@@ -79,6 +79,9 @@ def short(sentence: str, question: str) -> str | None:
     # "how" answered by an "as" phrase on the question's verb
     ("In practice, the old loans can be recast as long-term bonds.",
      "How can the old loans be recast?", "as long-term bonds"),
+    # "who" prefers people, but not over the name that fills the question's role (here tagged ORG)
+    ("The plan of Harold Benton was better organized than the plan of Shirley, which was noticed by the colony's "
+     "governor, the Marquis de Valmont.", "Who was the colony's governor?", "Marquis de Valmont"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
