@@ -82,6 +82,9 @@ def short(sentence: str, question: str) -> str | None:
     # "who" prefers people, but not over the name that fills the question's role (here tagged ORG)
     ("The plan of Harold Benton was better organized than the plan of Shirley, which was noticed by the colony's "
      "governor, the Marquis de Valmont.", "Who was the colony's governor?", "Marquis de Valmont"),
+    # no name fills the role: the noun phrase that does
+    ("As a member of the Welsh board, the chief archivist is responsible for keeping the records in order.",
+     "Who is responsible for keeping the records in order?", "chief archivist"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
