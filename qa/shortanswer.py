@@ -672,6 +672,11 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = [nc for nc in doc.noun_chunks for v in verbs
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
         spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
+    if not spans and atype == "place":
+        # no named place: the object of "in/at/near ..." on the question's verb ("done in committee")
+        spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
+                 nc.root.head.lower_ in PLACE_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
+                 and not _repeats(nc.text, _question_stems(q))]
     if not labels:
         vp = _predicate(doc, q, anchors) or _purpose(doc, q)
         if vp is not None:

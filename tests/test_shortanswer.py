@@ -85,6 +85,9 @@ def short(sentence: str, question: str) -> str | None:
     # no name fills the role: the noun phrase that does
     ("As a member of the Welsh board, the chief archivist is responsible for keeping the records in order.",
      "Who is responsible for keeping the records in order?", "chief archivist"),
+    # "where" without a named place: the object of "in/at ..." on the question's verb
+    ("Much of the work of the council is done in committee.", "Where is much of the work of the council done?",
+     "committee"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
