@@ -663,10 +663,11 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = [s for s in spans if s.label_ == "PERSON" or any(s.start <= t < s.end for t in targets)]
     if atype in ("who", "org"):
         spans = _group_nouns(doc, spans)
-        if atype == "who" and targets and not any(s.start <= t < s.end for s in spans for t in targets):
-            # no name fills the question's role: the noun phrase that does ("the Presiding Officer is ...")
-            spans += [nc for nc in doc.noun_chunks if nc.root.i in targets and nc.root.pos_ in ("NOUN", "PROPN")
-                      and not _repeats(nc.text, _question_stems(q))]
+    if atype in ("who", "place") and targets and not any(s.start <= t < s.end for s in spans for t in targets):
+        # no name fills the question's role: the noun phrase that does ("the Presiding Officer is ...")
+        spans += [nc for nc in doc.noun_chunks if nc.root.i in targets and
+                  nc.root.pos_ in (("NOUN", "PROPN") if atype == "who" else ("PROPN",))
+                  and not _repeats(nc.text, _question_stems(q))]
     if not spans and atype in ("who", "org"):
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
         spans = [nc for nc in doc.noun_chunks for v in verbs

@@ -88,6 +88,9 @@ def short(sentence: str, question: str) -> str | None:
     # "where" without a named place: the object of "in/at ..." on the question's verb
     ("Much of the work of the council is done in committee.", "Where is much of the work of the council done?",
      "committee"),
+    # a proper noun filling a place question's role, whatever the NER calls it
+    ("In 1690 the settlers named the new village after La Rochette, their former stronghold.",
+     "What French town did the settlers name the new village after?", "La Rochette"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
