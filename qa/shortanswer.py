@@ -736,7 +736,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if labels and label in ("PERSON", "ORG", "GPE", "NORP"):
         group = [_with_title(g) for g in _coordinated(best, by_root)]
     elif not labels:
-        group = [_with_of(_expand_noun_list(best, _question_stems(q)), _question_stems(q))]
+        group = [_with_of(_expand_noun_list(_with_name(best), _question_stems(q)), _question_stems(q))]
     else:
         group = [_with_modifier(best)]
     spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
@@ -832,6 +832,19 @@ def _bare_numbers(doc, taken) -> list:
         else:
             i += 1
     return out
+
+
+def _with_name(span):
+    """A common noun with the name that follows it ("the soap opera Dallas", "the concept Distributed
+    Adaptive Message Block Switching")."""
+    doc = span.doc
+    if span.root.pos_ != "NOUN" or span.root.i != span.end - 1:
+        return span
+    j = span.end
+    while j < len(doc) and doc[j].text[:1].isupper() and doc[j].pos_ in ("PROPN", "NOUN", "ADJ", "VERB") \
+            and not doc[j].is_sent_start:
+        j += 1
+    return doc[span.start : j] if j > span.end else span
 
 
 def _with_title(span):

@@ -91,6 +91,9 @@ def short(sentence: str, question: str) -> str | None:
     # a proper noun filling a place question's role, whatever the NER calls it
     ("In 1690 the settlers named the new village after La Rochette, their former stronghold.",
      "What French town did the settlers name the new village after?", "La Rochette"),
+    # a common noun keeps the name that follows it
+    ("In 1961 the engineer developed the concept Adaptive Block Routing with the goal to provide resilience.",
+     "What did the engineer develop in 1961?", "concept Adaptive Block Routing"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
