@@ -616,8 +616,6 @@ def _example_targets(doc, question: str) -> set[int]:
                         if span is not None:
                             out.add(span.start)
     markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name", " call")) else ()
-    if not markers:
-        return out
     for marker in markers:
         start = 0
         while (k := low.find(marker + " ", start)) != -1:
@@ -625,8 +623,8 @@ def _example_targets(doc, question: str) -> set[int]:
             span = doc.char_span(k + len(marker) + 1, min(len(doc.text), k + len(marker) + 2), alignment_mode="expand")
             if span is not None:
                 out.add(span.start)
-    # "known as the X": the name, not its article
-    return {i + 1 if doc[i].pos_ == "DET" and i + 1 < len(doc) else i for i in out}
+    # "known as the X" / "known as 'X'": the name, not its article or quote mark
+    return {i + 1 if (doc[i].pos_ == "DET" or doc[i].is_quote) and i + 1 < len(doc) else i for i in out}
 
 
 def extract(text: str, q: Question) -> ShortAnswer | None:
@@ -643,6 +641,12 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if role.verb:
         verbs += [t for t in doc if lemma(t).lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
     targets = _role_targets(doc, role, verbs)
+    if not targets and role.role == "pobj" and role.prep:
+        # the question's verb is not there: its preposition on a word the question says ("a monopoly on
+        # X" for "... have a monopoly on?"), else the only such preposition ("a compromise between X")
+        preps = [t for t in doc if t.lower_ == role.prep and t.dep_ == "prep"]
+        near = [p for p in preps if _matches(p.head, q_stems)] or (preps if len(preps) == 1 else [])
+        targets = {g.i for p in near for g in p.children if g.dep_ in ("pobj", "pcomp")}
     if not labels:
         special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)
         if special:

@@ -94,6 +94,9 @@ def short(sentence: str, question: str) -> str | None:
     # a common noun keeps the name that follows it
     ("In 1961 the engineer developed the concept Adaptive Block Routing with the goal to provide resilience.",
      "What did the engineer develop in 1961?", "concept Adaptive Block Routing"),
+    # the question's verb is absent: its stranded preposition on a word the question says
+    ("The guild kept its old monopolies on salt and iron, while the crown taxed the grain.",
+     "What goods did the guild have a monopoly on?", "salt and iron"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
