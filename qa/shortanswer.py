@@ -260,9 +260,12 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
             if passive:  # "X was built by Y": Y answers "Who built X?"
                 targets |= {g.i for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"}
             else:
-                targets |= {c.i for c in kids if c.dep_ in ("nsubj", "csubj")}
+                targets |= _subject(v, ("nsubj", "csubj"))
         elif role.role in ("dobj", "nsubjpass") or (role.role == "nsubj" and role.passive):
-            targets |= {c.i for c in kids if c.dep_ in (("nsubjpass",) if passive else ("dobj", "obj", "attr"))}
+            if passive:
+                targets |= _subject(v, ("nsubjpass",))
+            else:
+                targets |= {c.i for c in kids if c.dep_ in ("dobj", "obj", "attr")}
         elif role.role == "pobj" and role.prep == "by" and role.passive:
             targets |= {g.i for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"}
             targets |= {c.i for c in kids if c.dep_ == "nsubj"}
@@ -273,6 +276,19 @@ def _role_targets(doc, role: WhRole, verbs) -> set[int]:
         elif role.role in ("attr", "acomp"):
             targets |= {c.i for c in kids if c.dep_ in ("attr", "nsubj", "acomp")}
     return {_antecedent(doc[i]) for i in targets}
+
+
+def _subject(v, deps: tuple[str, ...]) -> set[int]:
+    """The subject of verb ``v``, or the one it shares: "X continues to constitute", "X were introduced or
+    popularized"."""
+    for _ in range(3):
+        found = {c.i for c in v.children if c.dep_ in deps}
+        if found:
+            return found
+        if v.dep_ not in ("xcomp", "conj") or v.head.i == v.i:
+            return set()
+        v = v.head
+    return set()
 
 
 RELATIVES = {"which", "that", "who", "whom"}

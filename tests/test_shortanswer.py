@@ -111,3 +111,16 @@ def test_short_answers(sentence, question, expected):
 
 def test_nothing_new_in_the_sentence_gives_no_answer():
     assert short("The harbour was closed.", "Was the harbour closed?") is None
+
+
+def test_a_verb_shares_the_subject_of_the_verb_it_completes():
+    """'X continues to constitute Y': X is the subject of 'constitute' too (and of a coordinated verb)."""
+    from qa.nlp import parse
+    from qa.shortanswer import _subject
+
+    doc = parse("The Assembly of Varn continues to constitute the supreme court of the island.")
+    verb = next(t for t in doc if t.lower_ == "constitute")
+    assert [doc[i].text for i in _subject(verb, ("nsubj",))] == ["Assembly"]
+    doc = parse("New crops were brought in by traders or grown by the monks.")
+    verb = next(t for t in doc if t.lower_ == "grown")
+    assert [doc[i].text for i in _subject(verb, ("nsubjpass",))] == ["crops"]
