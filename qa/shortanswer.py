@@ -758,7 +758,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     elif not labels:
         group = [_with_of(_expand_noun_list(_with_name(best), _question_stems(q)), _question_stems(q))]
     else:
-        group = [_with_modifier(best)]
+        group = [_year_only(_with_modifier(best), q.text)]
     spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
     parts = [text[s:e] for s, e in spans_out]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -877,6 +877,17 @@ def _with_title(span):
             doc[start - 1].head.i >= span.start and not doc[start - 1].ent_type_:
         start -= 1
     return doc[start : span.end] if start < span.start else span
+
+
+YEAR_Q = re.compile(r"\b(?:what|which) year\b")
+
+
+def _year_only(span, question: str):
+    """For "what year ...?": the year of a longer date ("April 1191" → "1191")."""
+    if not YEAR_Q.search(question.lower()):
+        return span
+    years = [t for t in span if t.text.isdigit() and len(t.text) in (3, 4)]
+    return span.doc[years[0].i : years[0].i + 1] if len(years) == 1 and len(span) > 1 else span
 
 
 def _with_modifier(span):

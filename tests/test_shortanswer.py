@@ -124,3 +124,10 @@ def test_a_verb_shares_the_subject_of_the_verb_it_completes():
     doc = parse("New crops were brought in by traders or grown by the monks.")
     verb = next(t for t in doc if t.lower_ == "grown")
     assert [doc[i].text for i in _subject(verb, ("nsubjpass",))] == ["crops"]
+
+
+def test_what_year_answers_with_the_year_alone():
+    assert short("The storm struck the fleet in April 1191 near Crete.", "What year did the storm strike the fleet?") \
+        == "1191"
+    assert short("The storm struck the fleet in April 1191 near Crete.", "When did the storm strike the fleet?") \
+        == "April 1191"
