@@ -76,6 +76,9 @@ def short(sentence: str, question: str) -> str | None:
     # a fill-in "when?" needs a date, not the phrase after the verb
     ("The stone bridge in Aldmoor dates back to 1696, and was built to serve the new mill in the town.",
      "The stone bridge in Aldmoor was built when?", "1696"),
+    # "how did X respond?" worded differently in the sentence: what it says X did
+    ("In response, King Edmund dispatched six ships to the northern coast under the command of his son.",
+     "How did King Edmund respond to the raids?", "dispatched six ships to the northern coast under the command"),
     # "how" answered by an "as" phrase on the question's verb
     ("In practice, the old loans can be recast as long-term bonds.",
      "How can the old loans be recast?", "as long-term bonds"),
