@@ -745,6 +745,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             score += TARGET_BONUS
         if preferred and getattr(s, "label_", "") in preferred:
             score += 0.5
+        if atype == "place" and s.root.dep_ == "pobj" and s.root.head.lower_ in PLACE_PREPS:
+            score += 0.6  # "in X", "at X": a place as a place
         if soft and getattr(s, "label_", "") in soft:
             score += 0.6
         elif not labels and _is_entity(s):
