@@ -100,6 +100,9 @@ def short(sentence: str, question: str) -> str | None:
     # the question's verb is absent: its stranded preposition on a word the question says
     ("The guild kept its old monopolies on salt and iron, while the crown taxed the grain.",
      "What goods did the guild have a monopoly on?", "salt and iron"),
+    # the name in apposition to the noun that fills the role, not the noun
+    ("In 1260 his younger brother, Arik Bora, challenged the succession of Mengu.",
+     "Who challenged the succession of Mengu?", "Arik Bora"),
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
