@@ -675,8 +675,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
             targets = special
     elif atype in ("who", "person", "org", "place"):  # "Who was X's father?" ← "His father was Y"
         targets |= _copula_targets(doc, q.text)
-        # "his brother, Arik Bora,": the name in apposition to the noun filling the role
-        targets |= {c.i for i in list(targets) for c in doc[i].children if c.dep_ == "appos"}
+    # "his brother, Arik Bora,": the name in apposition to the noun filling the role fills it too
+    targets |= {c.i for i in list(targets) for c in doc[i].children if c.dep_ == "appos" and c.pos_ == "PROPN"}
     spans = _candidates(doc, q, labels)
     modifiers = _modifier_spans(doc, q) if not labels else []
     if atype == "number":
