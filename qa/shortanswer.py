@@ -663,6 +663,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if role.verb:
         verbs += [t for t in doc if lemma(t).lower() == role.verb and t.pos_ in ("VERB", "AUX") and t not in verbs]
     targets = _role_targets(doc, role, verbs)
+    examples: set[int] = set()
     if not targets and role.role == "pobj" and role.prep:
         # the question's verb is not there: its preposition on a word the question says ("a monopoly on
         # X" for "... have a monopoly on?"), else the only such preposition ("a compromise between X")
@@ -670,7 +671,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         near = [p for p in preps if _matches(p.head, q_stems)] or (preps if len(preps) == 1 else [])
         targets = {g.i for p in near for g in p.children if g.dep_ in ("pobj", "pcomp")}
     if not labels:
-        special = _copula_targets(doc, q.text) | _example_targets(doc, q.text)
+        examples = _example_targets(doc, q.text)
+        special = _copula_targets(doc, q.text) | examples
         if special:
             targets = special
     elif atype in ("who", "person", "org", "place"):  # "Who was X's father?" ← "His father was Y"
@@ -719,7 +721,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if cloze:
         best = cloze[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "CLOZE", 2.0)
-    if modifiers and KIND_RE.search(q.text.lower()):
+    if modifiers and KIND_RE.search(q.text.lower()) and not examples:  # "lace known as X" names a kind too
         # "What type of machine ...?" answered by "non-deterministic (Turing) machine"
         best = modifiers[0]
         return ShortAnswer(best.text, [(best.start_char, best.end_char)], "MOD", 2.0)

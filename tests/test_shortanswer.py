@@ -106,6 +106,9 @@ def short(sentence: str, question: str) -> str | None:
     # a person keeps the title the NER left out
     ("In June the fort was captured by Colonel Hartley after a short siege.", "Who captured the fort?",
      "Colonel Hartley"),
+    # "what style of N" with "the style of N known as 'X'": X, not the modifiers of another N
+    ("Some claim that the style of lace known as 'Bucks Point' shows a Flemish influence, as Mechlin lace does.",
+     "What style of lace is said to show a Flemish influence?", "Bucks Point"),
     # adverbs between the wh-phrase and its verb do not hide the verb
     ("Usually, senior ministers or party leaders open the debates, and backbenchers speak later.",
      "What members typically open debates?", "senior ministers or party leaders"),
