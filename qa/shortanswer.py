@@ -695,8 +695,11 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = _group_nouns(doc, spans)
     if atype in ("who", "place") and targets and not any(s.start <= t < s.end for s in spans for t in targets):
         # no name fills the question's role: the noun phrase that does ("the Presiding Officer is ...")
+        # (for "where", a proper noun that is not the doer of the verb: "X and Y signed it" names people)
+        where = re.search(r"\bwhere\b", q.text.lower()) is not None
         spans += [nc for nc in doc.noun_chunks if nc.root.i in targets and
-                  nc.root.pos_ in (("NOUN", "PROPN") if atype == "who" else ("PROPN",))
+                  (nc.root.pos_ in ("NOUN", "PROPN") if atype == "who" else
+                   nc.root.pos_ == "PROPN" and not (where and nc.root.dep_ in ("nsubj", "csubj")))
                   and not _repeats(nc.text, _question_stems(q))]
     if not spans and atype in ("who", "org"):
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")

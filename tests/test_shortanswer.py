@@ -140,3 +140,10 @@ def test_what_year_answers_with_the_year_alone():
         == "1191"
     assert short("The storm struck the fleet in April 1191 near Crete.", "When did the storm strike the fleet?") \
         == "April 1191"
+
+
+def test_where_is_not_answered_with_the_people_who_did_it():
+    """The subject of the verb is not a place: 'X and Y signed it' does not say where."""
+    got = short("At the ceremony, Tom Harlow and Ann Lester signed the cooperation agreement between Kellport "
+                "University and the Varn Group.", "Where was the signing ceremony with Kellport University held?")
+    assert got is None or "Harlow" not in got
