@@ -619,32 +619,32 @@ EXAMPLE_RE = ("such as", "including", "like", "e.g.", "for example", "for instan
 NAMING_RE = ("known as", "called", "termed", "named", "referred to as", "dubbed", "nicknamed")
 
 
+def _token_at(doc, pos: int) -> int | None:
+    """Index of the token that starts at (or spans) character ``pos``."""
+    span = doc.char_span(pos, min(len(doc.text), pos + 1), alignment_mode="expand")
+    return span.start if span is not None else None
+
+
 def _example_targets(doc, question: str) -> set[int]:
-    """For "what is an example of ...": the words right after "such as"/"including"; for "what is X
-    known as/called": the words right after "known as"/"called"."""
+    """Where the sentence introduces the answer by a marker: for "what N", the words after "N such as" /
+    "N known as"; for "what is an example of ...", after "such as"/"including"; for "what is X known
+    as/called", after "known as"/"called"."""
     ql = question.lower()
-    out: set[int] = set()
     low = doc.text.lower()
+    starts: list[int] = []
     wanted = _wh_nouns(question)[:1]
     if wanted:  # "What theory ...?" ← "theories such as X", "the style of lace known as X"
         for t in doc:
             if t.pos_ in ("NOUN", "PROPN") and tokenize(t.text)[:1] == wanted:
-                tail = low[t.idx + len(t.text) :]
+                end = t.idx + len(t.text)
                 for marker in EXAMPLE_RE + NAMING_RE:
-                    m = re.match(rf"(?:\s+of\s+\w+)?,?\s+{re.escape(marker)}\s+", tail)
+                    m = re.match(rf"(?:\s+of\s+\w+)?,?\s+{re.escape(marker)}\s+", low[end:])
                     if m:
-                        span = doc.char_span(t.idx + len(t.text) + m.end(), t.idx + len(t.text) + m.end() + 1,
-                                             alignment_mode="expand")
-                        if span is not None:
-                            out.add(span.start)
+                        starts.append(end + m.end())
     markers = EXAMPLE_RE if "example" in ql else NAMING_RE if any(m in ql for m in NAMING_RE + (" name", " call")) else ()
     for marker in markers:
-        start = 0
-        while (k := low.find(marker + " ", start)) != -1:
-            start = k + 1
-            span = doc.char_span(k + len(marker) + 1, min(len(doc.text), k + len(marker) + 2), alignment_mode="expand")
-            if span is not None:
-                out.add(span.start)
+        starts += [m.end() for m in re.finditer(re.escape(marker) + " ", low)]
+    out = {i for i in (_token_at(doc, p) for p in starts) if i is not None}
     # "known as the X" / "known as 'X'": the name, not its article or quote mark
     return {i + 1 if (doc[i].pos_ == "DET" or doc[i].is_quote) and i + 1 < len(doc) else i for i in out}
 
