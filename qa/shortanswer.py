@@ -481,18 +481,19 @@ def _gloss(doc, q: Question):
     if not MEANING_Q.search(q.text.lower()):
         return None
     text = doc.text
+    own = _question_stems(q)
     for m in GLOSS_RE.finditer(text.lower()):
         quoted = QUOTED_RE.match(text, m.end())
-        if quoted and not _repeats(quoted.group(1), _question_stems(q)):
+        if quoted and not _repeats(quoted.group(1), own):
             return doc.char_span(quoted.start(1), quoted.end(1), alignment_mode="expand")
         tok = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
         if tok is not None:
             span = _phrase_at(doc, tok.start)
-            if span is not None and not _repeats(span.text, _question_stems(q)):
+            if span is not None and not _repeats(span.text, own):
                 return span
     for paren in re.finditer(r"\(([^()]{2,200})\)", text):  # a quoted gloss in parentheses
         quoted = QUOTED_RE.search(paren.group(1))
-        if quoted and not _repeats(quoted.group(1), _question_stems(q)):
+        if quoted and not _repeats(quoted.group(1), own):
             start = paren.start(1) + quoted.start(1)
             return doc.char_span(start, start + len(quoted.group(1)), alignment_mode="expand")
     return None
@@ -657,6 +658,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     labels = TYPE_LABELS.get(atype, set())
     doc = parse(text)
     q_stems = set(q.terms) | set(q.context_terms) | set(q.key_terms)
+    own = _question_stems(q)  # what the question itself says (not its history)
     anchors = [t.i for t in doc if _matches(t, q_stems)]
     verbs = [doc[i] for i in anchors if doc[i].pos_ in ("VERB", "AUX")]
     role = wh_role(q.text)
@@ -700,17 +702,17 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans += [nc for nc in doc.noun_chunks if nc.root.i in targets and
                   (nc.root.pos_ in ("NOUN", "PROPN") if atype == "who" else
                    nc.root.pos_ == "PROPN" and not (where and nc.root.dep_ in ("nsubj", "csubj")))
-                  and not _repeats(nc.text, _question_stems(q))]
+                  and not _repeats(nc.text, own)]
     if not spans and atype in ("who", "org"):
         # NER missed it: the subject noun phrase of the question's verb ("Five regional governments ...")
         spans = [nc for nc in doc.noun_chunks for v in verbs
                  if nc.root.head == v and nc.root.dep_ in SUBJ and nc.root.pos_ != "PRON"]
-        spans = [s for s in spans if not _repeats(s.text, _question_stems(q))]
+        spans = [s for s in spans if not _repeats(s.text, own)]
     if not spans and atype == "place":
         # no named place: the object of "in/at/near ..." on the question's verb ("done in committee")
         spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
                  nc.root.head.lower_ in PLACE_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
-                 and not _repeats(nc.text, _question_stems(q))]
+                 and not _repeats(nc.text, own)]
     if not labels:
         vp = _predicate(doc, q, anchors) or _purpose(doc, q)
         if vp is not None:
@@ -771,7 +773,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if labels and label in ("PERSON", "ORG", "GPE", "NORP"):
         group = [_with_title(g) for g in _coordinated(best, by_root)]
     elif not labels:
-        group = [_with_of(_expand_noun_list(_with_name(best), _question_stems(q)), _question_stems(q))]
+        group = [_with_of(_expand_noun_list(_with_name(best), own), own)]
     else:
         group = [_year_only(_with_modifier(best), q.text)]
     spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
