@@ -20,8 +20,10 @@ TYPE_LABELS = {
     "thing": set(),
     "reason": set(),
 }
-MONEY_NOUNS = r"(?:investment|cost|price|value|worth|amount|revenue|budget|funding|fund|funds|salary|fee|fees|" \
-              r"sum|capital|spending|expenditure|profit|sales|turnover|deal size|loan|fine|compensation)"
+#: ("capital" alone is a city; "amount of time/oil" is not money)
+MONEY_NOUNS = r"(?:investment|cost|price|value|worth|amount(?! of (?!money|cash|funding|funds|investment))|revenue|" \
+              r"budget|funding|fund|funds|salary|fee|fees|sum|(?:(?<=registered )|(?<=share )|(?<=venture ))capital|" \
+              r"spending|expenditure|profit|sales|turnover|deal size|loan|fine|compensation)"
 COUNT_NOUNS = r"(?:number|population|employees|staff|workers|members|people|students|count|total)"
 PLACE_NOUNS = r"(?:city|cities|country|countries|place|location|venue|province|state|region|town|campus|site|building|" \
               r"nation|continent|county|capital|colony|island|river|mountain|area|territory|district)"
@@ -55,7 +57,7 @@ MOD = rf"(?:(?!{AUXILIARIES}\b)\w+ )?"
 RULES: list[tuple[str, str]] = [
     (rf"\b(?:what|which) {MOD}(?:year|years|date|day|month|century|decade|era)\b(?! of\b)", "date"),
     (r"^\s*(?:in |on |at |by |from |since |until )?when\b|\bwhat (?:year|date)\b|\bwhen\W*$", "date"),
-    (r"\bhow (?:long|old)\b", "duration"),
+    (r"\bhow (?:long|old)\b|\bamount of time\b", "duration"),
     (r"\bhow much\b.*\b(?:cost|pay|paid|worth|money|invest|spend|spent|raise|raised|price|dollars?|yuan|euros?|pounds?)\b|\bin (?:yuan|dollars|euros|pounds|rmb|usd)\b", "money"),
     (rf"\b(?:what|which) (?:was |is |were |are )?(?:the )?{MOD}{MONEY_NOUNS}\b", "money"),
     (r"\bwhat percent(?:age)?\b|\bwhat share\b|\bhow many percent\b", "percent"),
@@ -68,6 +70,8 @@ RULES: list[tuple[str, str]] = [
     (r"^\s*(?:\w+ )?(?:who|whom|whose)\b|\bwho\b", "who"),
     (r"\bwhy\b|\bfor what reason\b|\bhow (?:did|does|do|can|could|will|would|should|might|must|may|is|was|are|were|has|have|had)\b", "reason"),
 ]
+#: A question opening with a "when" clause, as in "When X happens, what ...?"
+LEADING_WHEN = re.compile(rf"\s*when\b(?!\s+{AUXILIARIES}\b)(.*)")
 ANAPHORA_RE = re.compile(r"\b(?:they|them|their|theirs|it|its|he|him|his|she|her|hers|this|that|these|those|there|"
                          r"the two|both|the same|the agreement|the deal|the ceremony|the event|the meeting)\b", re.I)
 CAP_RE = re.compile(r"\b[A-Z][\w'’.\-]*(?:\s+(?:of|and|for|the|de|du|van|von|&)?\s*[A-Z][\w'’.\-]*)*")
@@ -108,6 +112,9 @@ def preferred_labels(question: str) -> set[str]:
 def answer_type(question: str) -> str:
     """The kind of answer the question asks for (see ``TYPE_LABELS``)."""
     q = question.lower()
+    m = LEADING_WHEN.match(q)
+    if m and (re.search(r"\bwhat\b", m.group(1)) or re.search(r",.*\b(?:what|which|who|whom|where|how)\b", m.group(1))):
+        q = m.group(1)  # "When B cells replicate, what do they become?" asks the "what"
     for pattern, kind in RULES:
         if re.search(pattern, q):
             return kind

@@ -20,6 +20,23 @@ def test_answer_types():
     assert answer_type("What will the two sides build?") == "thing"
 
 
+def test_a_leading_when_clause_is_not_the_question():
+    """"When X happens, what ...?" asks the "what"; "When did X ..., and where?" still asks when."""
+    assert answer_type("When the storm reached the coast, what did the harbour master order?") == "thing"
+    assert answer_type("When the ice melts it turns into what substance?") == "thing"
+    assert answer_type("When was the town which became the capital founded?") == "date"
+    assert answer_type("When did they sign it, and where?") == "date"
+
+
+def test_ambiguous_money_nouns():
+    """'capital' alone is a city and 'an amount of time' a duration; neither asks for money."""
+    assert answer_type("What was the capital of the old kingdom?") != "money"
+    assert answer_type("What was the registered capital of the joint venture?") == "money"
+    assert answer_type("What is the minimum amount of time before a bill becomes law?") == "duration"
+    assert answer_type("What was the amount of grain exported?") != "money"
+    assert answer_type("What amount of money did the city borrow?") == "money"
+
+
 def test_preferred_labels_for_what_noun_questions():
     assert "LANGUAGE" in preferred_labels("Families there speak what language today?")
     assert "EVENT" in preferred_labels("What war ended the empire?")
