@@ -99,6 +99,9 @@ def _candidates(doc, q: Question, labels: set[str]):
         spans = ents + [nc for nc in doc.noun_chunks if not any(e.start <= nc.start and nc.end <= e.end for e in ents)
                         and not all(t.ent_type_ in EXCLUDED or t.is_stop for t in nc)]
     q_stems = _question_stems(q)
+    # the noun the question asks for is not something it already says ("Tsinghua University" for "which
+    # university ...", "the 11th century" for "in what century ...")
+    known = q_stems - set(_wh_nouns(q.text)[:1]) if labels else q_stems
     out = []
     for s in spans:
         if not labels and not _is_entity(s):
@@ -107,7 +110,7 @@ def _candidates(doc, q: Question, labels: set[str]):
             continue
         st = _stems(s.text)
         # a named answer must be mostly new; a "what" answer only needs something new ("Fort X" for "what fort")
-        if st and (st <= q_stems or (labels and len(st & q_stems) >= 0.5 * len(st))):
+        if st and (st <= q_stems or (labels and len(st & known) >= 0.5 * len(st))):
             continue
         out.append(s)
     return out

@@ -147,3 +147,13 @@ def test_where_is_not_answered_with_the_people_who_did_it():
     got = short("At the ceremony, Tom Harlow and Ann Lester signed the cooperation agreement between Kellport "
                 "University and the Varn Group.", "Where was the signing ceremony with Kellport University held?")
     assert got is None or "Harlow" not in got
+
+
+def test_the_asked_for_noun_is_not_a_repeat_of_the_question():
+    """'Which university ...?' is answered by 'X University', 'In what century ...?' by 'the 11th century'."""
+    got = short("The agreement was signed by Kellport University in May, with the Varn Group as a witness.",
+                "Which university signed the agreement?")
+    assert got == "Kellport University"
+    got = short("The abbey was the site of several important developments in music in the 11th century.",
+                "In what century did important developments in music occur at the abbey?")
+    assert got is not None and "11th century" in got
