@@ -202,11 +202,19 @@ def entity_phrases(text: str) -> list[list[str]]:
     return out
 
 
+#: Words that give a number without digits ("several lakes", "thousands of years", "a single output").
+COUNT_WORDS = {"several", "many", "few", "numerous", "dozen", "dozens", "hundreds", "thousands", "millions",
+               "billions", "single", "both", "couple", "twice", "thrice", "once"}
+TIMES_WORDS = {"once", "twice", "thrice"}
+
+
 def _counts(text: str, counted: list[str]) -> bool:
     """Does the sentence give a number of the counted thing ("over 800 ... connections")?"""
     doc = parse(text)
     for t in doc:
-        if t.like_num or t.ent_type_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"):
+        if counted[-1:] == ["time"] and t.lower_ in TIMES_WORDS:
+            return True  # "won the cup twice"
+        if t.like_num or t.ent_type_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT") or t.lower_ in COUNT_WORDS:
             window = doc[max(0, t.i - 3) : t.i + 6]
             stems = {s for w in window for s in tokenize(w.text)}
             if any(_present(c, frozenset(stems)) for c in counted[-1:]):

@@ -147,6 +147,18 @@ def _stems(phrases: list[str]) -> list[str]:
     return out
 
 
+def _counted(phrase: str) -> list[str]:
+    """Stems of what "how many X" counts, ending with its head noun: "schools of medicine" → school,
+    "times more" → time, "of the members" → member."""
+    phrase = re.sub(r"^of\s+", "", phrase)
+    head = re.split(r"\s+of\s+", phrase)[0] or phrase
+    return [t for t in tokenize(head) if t not in COMPARATIVES]
+
+
+#: Words after "how many N" that are not what is counted.
+COMPARATIVES = set(tokenize("more less fewer other different total additional exactly"))
+
+
 def is_followup(question: str, history: list[str]) -> bool:
     """A question that leans on earlier turns: pronouns/“that X” without names of its own, or very short."""
     if not history:
@@ -175,6 +187,6 @@ def parse_question(question: str, history: list[str] | None = None) -> Question:
         keys = list(dict.fromkeys(keys + _stems(key_phrases(search_text))))
     m = re.search(r"\bhow many\s+((?:[\w'’\-]+\s+){0,2}?[\w'’\-]+?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|can|could)\b|\?|$)",
                   question.lower())
-    counted = tokenize(m.group(1)) if m else []
+    counted = _counted(m.group(1)) if m else []
     return Question(text=question, search_text=search_text, answer_type=answer_type(question), terms=terms,
                     key_terms=keys, context_terms=context_terms, is_followup=follow, counted=counted)

@@ -56,6 +56,9 @@ def test_named_entities_split_pairs_and_counted_thing():
     assert len(names) == 2 and ["huawei"] in names and any("fudan" in n for n in names)
     q = parse_question("How many employees does Globex have?")
     assert q.counted and q.counted[-1].startswith("employ")
+    # the head noun is what is counted: not the "of" phrase, not "more"
+    assert parse_question("How many schools of medicine were recognised?").counted == ["school"]
+    assert parse_question("How many times more did buyers pay?").counted == ["time"]
 
 
 def test_followups_carry_the_topic_but_fresh_questions_do_not():
