@@ -127,6 +127,12 @@ def doc_stems(data: IndexData, doc: int) -> frozenset[str]:
     return frozenset(tokenize(title)).union(*[_stems_of(data.sent_texts[int(i)]) for i in idx])
 
 
+def doc_acronyms(data: IndexData, doc: int) -> set[str]:
+    """The acronyms one document spells out (see ``acronyms``)."""
+    lo, hi = np.searchsorted(data.sent_doc, np.array([doc, doc + 1], dtype=data.sent_doc.dtype))
+    return acronyms(" ".join(data.sent_texts[int(i)] for i in range(int(lo), int(hi))))
+
+
 def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hit], idf: IdfTable,
                    top_passages: int = 5) -> list[Candidate]:
     """Score the sentences of the best passages; best first."""
@@ -188,6 +194,36 @@ def _present(stem: str, stems: frozenset[str]) -> bool:
     return False
 
 
+#: Numbers as names write them ("World War II", "World War 2", "the Second World War").
+_NUMERALS = {w: str(n) for n, ws in enumerate(
+    [(), ("1", "i", "first"), ("2", "ii", "second"), ("3", "iii", "third"), ("4", "iv", "fourth"),
+     ("5", "v", "fifth"), ("6", "vi", "sixth"), ("7", "vii", "seventh"), ("8", "viii", "eighth"),
+     ("9", "ix", "ninth"), ("10", "x", "tenth")]) for w in ws}
+ACRONYM_RE = re.compile(r"\b(?:[A-Z]\.?){2,5}(?![\w])")
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|the|de)\s+)*[A-Z][\w'’\-]*)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of runs of capitalised words ("United States of America" → "usa", "us")."""
+    out = set()
+    for run in _CAPITALISED_RUN.findall(text):
+        initials = "".join(w[0] for w in run.split() if w[0].isupper()).lower()
+        out |= {initials[i:j] for i in range(len(initials)) for j in range(i + 2, len(initials) + 1)}
+    return out
+
+
+def name_present(name: list[str], stems: frozenset[str], weight, initials: set[str]) -> bool:
+    """Does a text with these stems name the question's entity? Its words, or its most telling word (
+    by ``weight``, e.g. IDF: "Britain" for "Great Britain"), a number written another way ("World War 2"
+    for "World War II"), or the words of its acronym (``initials`` holds "us" for "United States")."""
+    words = [_NUMERALS.get(t, t) for t in name]
+    have = stems | {_NUMERALS[t] for t in stems if t in _NUMERALS}
+    telling = max(name, key=weight)
+    if all(_present(t, have) for t in words) or (len(words) > 1 and _present(_NUMERALS.get(telling, telling), have)):
+        return True
+    return len(name) == 1 and 2 <= len(name[0]) <= 5 and name[0].isalpha() and name[0] in initials
+
+
 NAME_LABELS = {"ORG", "PERSON", "GPE", "FAC", "LOC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"}
 
 
@@ -237,7 +273,10 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
         # named entities the corpus knows, but not in the evidence's article: the question pairs things
         # the documents never connect ("an organisation from one article with a university it never mentions")
         names = entity_phrases(q.search_text if q.is_followup else q.text)
-        gone = [p for p in names if not all(_present(t, present) for t in p)]
+        # acronyms the question writes in capitals ("US", "U.S.") that the article spells out
+        asked = {w.replace(".", "").lower() for w in ACRONYM_RE.findall(q.text)}
+        initials = doc_acronyms(data, doc) & asked if asked else set()
+        gone = [p for p in names if not name_present(p, present, idf.idf, initials)]
         feats["n_names"] = len(names)
         feats["elsewhere_names"] = [" ".join(p) for p in gone if all(t in idf.vocab for t in p)]
         feats["missing_names"] = [" ".join(p) for p in gone]
