@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from spacy.tokens import Span
+
 from .bm25 import tokenize
 from .nlp import lemma, parse
 from .question import AUXILIARIES, TYPE_LABELS, Question, preferred_labels
@@ -688,9 +690,11 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     modifiers = _modifier_spans(doc, q) if not labels else []
     if atype == "number":
         spans += [n for n in _bare_numbers(doc, spans) if not re.search(rf"\b{re.escape(n.text)}\b", q.text)]
-    if atype == "date":  # years the NER left unlabelled ("founded in 911")
+    if atype == "date":  # years the NER left unlabelled ("founded in 911", "(1249–1314)")
         spans += [n for n in _bare_numbers(doc, spans) if n.text.isdigit() and 3 <= len(n.text) <= 4
                   and n.text not in q.text]
+        spans += [Span(doc, t.i, t.i + 1, label="DATE") for t in doc if YEAR_RANGE.fullmatch(t.text)
+                  and not any(s.start <= t.i < s.end for s in spans)]
     preferred = PREFERRED.get(atype)
     soft = preferred_labels(q.text) if not labels else set()
     if atype == "who" and any(s.label_ == "PERSON" for s in spans):
@@ -715,6 +719,11 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         # no named place: the object of "in/at/near ..." on the question's verb ("done in committee")
         spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
                  nc.root.head.lower_ in PLACE_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
+                 and not _repeats(nc.text, own)]
+    if not spans and atype == "date":
+        # no date: the time phrase on the question's verb ("during the Second World War", "at Decision Time")
+        spans = [_time_phrase(nc) for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
+                 nc.root.head.lower_ in TIME_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
                  and not _repeats(nc.text, own)]
     if not labels:
         vp = _predicate(doc, q, anchors) or _purpose(doc, q)
@@ -779,7 +788,8 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         group = [_with_of(_expand_noun_list(_with_name(best), own), own)]
     else:
         group = [_year_only(_with_modifier(best), q.text)]
-    spans_out = [(doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text)) for g in group]
+    spans_out = [_lifespan(g, q.text) or (doc[g.start].idx, doc[g.end - 1].idx + len(doc[g.end - 1].text))
+                 for g in group]
     parts = [text[s:e] for s, e in spans_out]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return ShortAnswer(joined, spans_out, label, best_score)
@@ -905,6 +915,33 @@ def _with_title(span):
             doc[start - 1].head.i >= span.start and not doc[start - 1].ent_type_:
         start -= 1
     return doc[start : span.end] if start < span.start else span
+
+
+YEAR_RANGE = re.compile(r"\d{3,4}[–-]\d{2,4}")
+BORN_Q = re.compile(r"\b(?:born|birth)\b")
+DIED_Q = re.compile(r"\b(?:die|died|death)\b")
+#: Prepositions whose object says when, for "when" questions without a date.
+TIME_PREPS = {"during", "after", "before", "since", "until", "following", "upon", "at"}
+
+
+def _time_phrase(chunk):
+    """The time phrase with its preposition ("after liberation"), except a bare "at"."""
+    prep = chunk.root.head
+    span = chunk.doc[prep.i : chunk.end] if prep.lower_ != "at" and prep.i == chunk.start - 1 else chunk
+    return Span(chunk.doc, span.start, span.end, label="DATE")
+
+
+def _lifespan(span, question: str) -> tuple[int, int] | None:
+    """For "when was X born / did X die?", the matching year of a life span "(1249–1314)"."""
+    if len(span) != 1 or not YEAR_RANGE.fullmatch(span.text):
+        return None
+    first, second = re.split(r"[–-]", span.text)
+    q = question.lower()
+    if BORN_Q.search(q):
+        return span.start_char, span.start_char + len(first)
+    if DIED_Q.search(q) and len(second) == len(first):
+        return span.end_char - len(second), span.end_char
+    return None
 
 
 YEAR_Q = re.compile(r"\b(?:what|which) year\b")

@@ -157,3 +157,22 @@ def test_the_asked_for_noun_is_not_a_repeat_of_the_question():
     got = short("The abbey was the site of several important developments in music in the 11th century.",
                 "In what century did important developments in music occur at the abbey?")
     assert got is not None and "11th century" in got
+
+
+def test_life_spans_answer_born_and_died():
+    """A year range after a name: its first year for 'born', its second for 'die'."""
+    assert short("The engineer Lin Baoshan (1261–1330) built the southern canal.", "When was Lin Baoshan born?") \
+        == "1261"
+    assert short("The engineer Lin Baoshan (1261–1330) built the southern canal.", "When did Lin Baoshan die?") \
+        == "1330"
+    assert short("The east wing (rebuilt 1775–1795) holds the library.", "When was the east wing rebuilt?") \
+        == "1775–1795"
+
+
+def test_when_without_a_date_answers_with_the_time_phrase():
+    """No date in the sentence: the time phrase on the question's verb ('after liberation')."""
+    assert short("After liberation, rebuilding began in the old town.", "When did rebuilding begin in the old town?") \
+        == "After liberation"
+    assert short("Members vote at Decision Time on the final text.", "When do members vote on the final text?") \
+        == "Decision Time"
+    assert short("The old town was rebuilt by volunteers.", "When was the old town rebuilt?") is None
