@@ -117,20 +117,23 @@ def _sentence_ngrams(text: str) -> frozenset[tuple[str, ...]]:
     return _ngrams(text)
 
 
-def doc_stems(data: IndexData, doc: int) -> frozenset[str]:
-    """All stems of one document (its title and sentences)."""
+def _doc_sentences(data: IndexData, doc: int) -> range:
+    """The rows of one document's sentences."""
     # perf (issue 6): sent_doc is sorted (rows are written document by document), so a binary
     # search replaces a scan of every sentence (~3 ms per call at a million passages)
     lo, hi = np.searchsorted(data.sent_doc, np.array([doc, doc + 1], dtype=data.sent_doc.dtype))
-    idx = range(int(lo), int(hi))
+    return range(int(lo), int(hi))
+
+
+def doc_stems(data: IndexData, doc: int) -> frozenset[str]:
+    """All stems of one document (its title and sentences)."""
     title = data.doc_meta(doc).get("title") or ""
-    return frozenset(tokenize(title)).union(*[_stems_of(data.sent_texts[int(i)]) for i in idx])
+    return frozenset(tokenize(title)).union(*[_stems_of(data.sent_texts[i]) for i in _doc_sentences(data, doc)])
 
 
 def doc_acronyms(data: IndexData, doc: int) -> set[str]:
     """The acronyms one document spells out (see ``acronyms``)."""
-    lo, hi = np.searchsorted(data.sent_doc, np.array([doc, doc + 1], dtype=data.sent_doc.dtype))
-    return acronyms(" ".join(data.sent_texts[int(i)] for i in range(int(lo), int(hi))))
+    return acronyms(" ".join(data.sent_texts[i] for i in _doc_sentences(data, doc)))
 
 
 def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hit], idf: IdfTable,
@@ -218,8 +221,10 @@ def name_present(name: list[str], stems: frozenset[str], weight, initials: set[s
     for "World War II"), or the words of its acronym (``initials`` holds "us" for "United States")."""
     words = [_NUMERALS.get(t, t) for t in name]
     have = stems | {_NUMERALS[t] for t in stems if t in _NUMERALS}
+    if all(_present(t, have) for t in words):
+        return True
     telling = max(name, key=weight)
-    if all(_present(t, have) for t in words) or (len(words) > 1 and _present(_NUMERALS.get(telling, telling), have)):
+    if len(name) > 1 and _present(_NUMERALS.get(telling, telling), have):
         return True
     return len(name) == 1 and 2 <= len(name[0]) <= 5 and name[0].isalpha() and name[0] in initials
 

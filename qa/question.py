@@ -147,16 +147,16 @@ def _stems(phrases: list[str]) -> list[str]:
     return out
 
 
+#: Words after "how many N" that are not what is counted.
+COMPARATIVES = set(tokenize("more less fewer other different total additional exactly"))
+
+
 def _counted(phrase: str) -> list[str]:
     """Stems of what "how many X" counts, ending with its head noun: "schools of medicine" → school,
     "times more" → time, "of the members" → member."""
     phrase = re.sub(r"^of\s+", "", phrase)
     head = re.split(r"\s+of\s+", phrase)[0] or phrase
     return [t for t in tokenize(head) if t not in COMPARATIVES]
-
-
-#: Words after "how many N" that are not what is counted.
-COMPARATIVES = set(tokenize("more less fewer other different total additional exactly"))
 
 
 def is_followup(question: str, history: list[str]) -> bool:
