@@ -12,8 +12,6 @@ import math
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Span
-
 from .bm25 import tokenize
 from .nlp import lemma, parse
 from .question import AUXILIARIES, TYPE_LABELS, Question, preferred_labels
@@ -128,8 +126,7 @@ def _group_nouns(doc, spans: list) -> list:
         if s.label_ in ("NORP", "GPE", "ORG") and s.root.dep_ in ("compound", "amod") and head.pos_ == "NOUN" \
                 and head.i in chunks and head.i >= s.end:
             nc = chunks[head.i]
-            s = doc[s.start : nc.end]
-            s.label_ = "NP"
+            s = _labelled(doc[s.start : nc.end], "NP")
         out.append(s)
     return out
 
@@ -693,7 +690,7 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
     if atype == "date":  # years the NER left unlabelled ("founded in 911", "(1249–1314)")
         spans += [n for n in _bare_numbers(doc, spans) if n.text.isdigit() and 3 <= len(n.text) <= 4
                   and n.text not in q.text]
-        spans += [Span(doc, t.i, t.i + 1, label="DATE") for t in doc if YEAR_RANGE.fullmatch(t.text)
+        spans += [_labelled(doc[t.i : t.i + 1], "DATE") for t in doc if YEAR_RANGE.fullmatch(t.text)
                   and not any(s.start <= t.i < s.end for s in spans)]
     preferred = PREFERRED.get(atype)
     soft = preferred_labels(q.text) if not labels else set()
@@ -883,9 +880,7 @@ def _bare_numbers(doc, taken) -> list:
             j = i + 1
             while j < len(doc) and doc[j].like_num and j not in used:
                 j += 1
-            span = doc[i:j]
-            span.label_ = "CARDINAL"
-            out.append(span)
+            out.append(_labelled(doc[i:j], "CARDINAL"))
             i = j
         else:
             i += 1
@@ -927,8 +922,14 @@ TIME_PREPS = {"during", "after", "before", "since", "until", "following", "upon"
 def _time_phrase(chunk):
     """The time phrase with its preposition ("after liberation"), except a bare "at"."""
     prep = chunk.root.head
-    span = chunk.doc[prep.i : chunk.end] if prep.lower_ != "at" and prep.i == chunk.start - 1 else chunk
-    return Span(chunk.doc, span.start, span.end, label="DATE")
+    start = prep.i if prep.lower_ != "at" and prep.i == chunk.start - 1 else chunk.start
+    return _labelled(chunk.doc[start : chunk.end], "DATE")
+
+
+def _labelled(span, label: str):
+    """The span with an entity label (spaCy is imported lazily: see nlp.get_nlp)."""
+    span.label_ = label
+    return span
 
 
 def _lifespan(span, question: str) -> tuple[int, int] | None:

@@ -102,3 +102,19 @@ def test_short_answer_of_a_web_page_is_decoded_and_points_into_the_source(make_e
     assert ans.answer and "&" not in ans.answer and "Seven Years' War" in ans.answer
     c = ans.citations[0]
     assert raw[c.answer_start : c.answer_end].replace("&#x27;", "'").endswith("Seven Years' War")
+
+
+def test_answering_does_not_load_torch(seed_engine):
+    """A question needs spaCy and the ONNX query encoder, not torch (which adds ~180 MB to the server):
+    a library module importing spaCy at the top would pull torch in through thinc."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import sys; from qa.engine import Engine; "
+            f"e = Engine(docs_dir={str(seed_engine.config.docs_dir)!r}, index_dir={str(seed_engine.config.index_dir)!r}); "
+            "a = e.ask('When was the agreement signed?'); print(bool(a.citations), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["True", "False"], out.stdout
