@@ -99,7 +99,7 @@ def _candidates(doc, q: Question, labels: set[str]):
         spans = ents + [nc for nc in doc.noun_chunks if not any(e.start <= nc.start and nc.end <= e.end for e in ents)
                         and not all(t.ent_type_ in EXCLUDED or t.is_stop for t in nc)]
     q_stems = _question_stems(q)
-    # the noun the question asks for is not something it already says ("Tsinghua University" for "which
+    # the noun the question asks for is not something it already says ("Kellport University" for "which
     # university ...", "the 11th century" for "in what century ...")
     known = q_stems - set(_wh_nouns(q.text)[:1]) if labels else q_stems
     out = []
