@@ -714,14 +714,10 @@ def extract(text: str, q: Question) -> ShortAnswer | None:
         spans = [s for s in spans if not _repeats(s.text, own)]
     if not spans and atype == "place":
         # no named place: the object of "in/at/near ..." on the question's verb ("done in committee")
-        spans = [nc for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
-                 nc.root.head.lower_ in PLACE_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
-                 and not _repeats(nc.text, own)]
+        spans = _objects_of(doc, verbs, PLACE_PREPS, own)
     if not spans and atype == "date":
         # no date: the time phrase on the question's verb ("during the Second World War", "at Decision Time")
-        spans = [_time_phrase(nc) for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and
-                 nc.root.head.lower_ in TIME_PREPS and nc.root.head.head == v and nc.root.pos_ != "PRON"
-                 and not _repeats(nc.text, own)]
+        spans = [_time_phrase(nc) for nc in _objects_of(doc, verbs, TIME_PREPS, own)]
     if not labels:
         vp = _predicate(doc, q, anchors) or _purpose(doc, q)
         if vp is not None:
@@ -917,6 +913,12 @@ BORN_Q = re.compile(r"\b(?:born|birth)\b")
 DIED_Q = re.compile(r"\b(?:die|died|death)\b")
 #: Prepositions whose object says when, for "when" questions without a date.
 TIME_PREPS = {"during", "after", "before", "since", "until", "following", "upon", "at"}
+
+
+def _objects_of(doc, verbs, preps: set[str], own: set[str]) -> list:
+    """Noun phrases governed by one of ``preps`` on one of the question's verbs, not repeating the question."""
+    return [nc for nc in doc.noun_chunks for v in verbs if nc.root.dep_ == "pobj" and nc.root.head.lower_ in preps
+            and nc.root.head.head == v and nc.root.pos_ != "PRON" and not _repeats(nc.text, own)]
 
 
 def _time_phrase(chunk):
