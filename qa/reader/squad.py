@@ -1,0 +1,234 @@
+"""Training windows from a SQuAD-format file, shaped like what the reader sees at question time.
+
+A positive is the answer's sentence with 0-2 neighbours on each side (the pipeline reads a candidate
+evidence sentence with its neighbours). Negatives come from the same article, so that "no answer in
+this window" means something at question time: sentences of the same paragraph that do not hold the
+answer, and the sentences of another paragraph that share the most words with the question (the
+confusions retrieval makes). A negative whose text contains the answer string is dropped.
+
+Optionally (``swaps``), a question whose name or number appears in the answer's window is asked again
+about another name (or number) of the same article, against the same window, as a negative: the
+window answers a question about something else, as SQuAD 2.0's unanswerable questions do.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..bm25 import tokenize
+from ..passages import split_block
+from ..textmap import Block
+from .windows import Piece, Window, WordPieces, assemble
+
+
+@dataclass
+class Example:
+    """One training window with its labels (``start == end == 0`` and ``has == 0`` for a negative)."""
+
+    window: Window
+    has: int
+    start: int
+    end: int
+    qid: str
+    answers: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()  # the texts of the window's sentences (offsets index them)
+
+
+def load_squad(path: Path) -> list[dict]:
+    """The ``data`` list of a SQuAD JSON file (``.json`` or ``.json.gz``)."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)["data"]
+
+
+def split_articles(articles: list[dict], holdout: int) -> tuple[list[dict], list[dict]]:
+    """Training articles and the last ``holdout`` articles, kept apart for validation."""
+    if holdout <= 0:
+        return articles, []
+    return articles[:-holdout], articles[-holdout:]
+
+
+@dataclass
+class _Para:
+    text: str
+    spans: list[tuple[int, int]]  # sentence character spans
+    pieces: list[Piece]
+    stems: list[frozenset[str]]
+
+
+def _paragraphs(article: dict, wp: WordPieces) -> list[_Para]:
+    out = []
+    for para in article["paragraphs"]:
+        text = para["context"]
+        spans = [(s, e) for s, e in split_block(Block(text))]
+        sents = [text[s:e] for s, e in spans]
+        out.append(_Para(text, spans, wp.encode_many(sents), [frozenset(tokenize(t)) for t in sents]))
+    return out
+
+
+def _answer_tokens(w: Window, rel_sent: int, a: int, b: int) -> tuple[int, int] | None:
+    """Piece indices of the characters ``[a, b)`` of the window's sentence ``rel_sent``."""
+    idx = np.flatnonzero((w.sent == rel_sent) & (w.end > a) & (w.start < b))
+    if len(idx) == 0:
+        return None
+    first, last = int(idx[0]), int(idx[-1])
+    if w.start[first] > a + 1 or w.end[last] < b - 1:  # cut off by truncation
+        return None
+    return first, last
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def _window_text(para: _Para, w: Window) -> str:
+    s = para.spans[w.first][0]
+    e = para.spans[w.first + w.n_sentences - 1][1]
+    return _norm(para.text[s:e])
+
+
+def _texts(para: _Para, w: Window) -> tuple[str, ...]:
+    return tuple(para.text[s:e] for s, e in para.spans[w.first : w.first + w.n_sentences])
+
+
+def _neighbours(rng: random.Random) -> int:
+    return rng.choices((0, 1, 2), weights=(1, 2, 1))[0]
+
+
+def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, negatives: float = 0.7,
+                   seed: int = 0, limit: int | None = None, progress: bool = False, swaps: float = 0.0
+                   ) -> tuple[list[Example], dict]:
+    """Positive and negative windows for every question of ``articles`` (at most ``limit`` questions,
+    drawn evenly over the articles); returns the examples and counts of what was made and skipped."""
+    rng = random.Random(seed)
+    stats = {"questions": 0, "positives": 0, "negatives": 0, "swapped": 0, "skipped_cross_sentence": 0,
+             "skipped_truncated": 0}
+    todo = [(a, p, q) for a, art in enumerate(articles) for p, para in enumerate(art["paragraphs"])
+            for q in range(len(para["qas"]))]
+    if limit and limit < len(todo):
+        todo = sorted(rng.sample(todo, limit))
+    by_article: dict[int, list[tuple[int, int]]] = {}
+    for a, p, q in todo:
+        by_article.setdefault(a, []).append((p, q))
+    out: list[Example] = []
+    it = by_article.items()
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(list(it), desc="building windows", unit="article")
+    for a, items in it:
+        paras = _paragraphs(articles[a], wp)
+        names = _article_names(articles[a]) if swaps else []
+        for p, qi in items:
+            qa = articles[a]["paragraphs"][p]["qas"][qi]
+            para = paras[p]
+            ans = qa["answers"][0]
+            s0 = int(ans["answer_start"])
+            s1 = s0 + len(ans["text"])
+            stats["questions"] += 1
+            k = next((i for i, (s, e) in enumerate(para.spans) if s <= s0 and s1 <= e), None)
+            if k is None:
+                stats["skipped_cross_sentence"] += 1
+                continue
+            question = wp.encode(qa["question"])
+            answers = tuple(dict.fromkeys(x["text"] for x in qa["answers"]))
+            off = para.spans[k][0]
+            sub = para.pieces[k]
+            tok = [i for i, (s, e) in enumerate(sub.offsets) if e > s0 - off and s < s1 - off]
+            keep_span = (tok[0], tok[-1] + 1) if tok else None
+            w = assemble(wp.cls, wp.sep, question, para.pieces, max_len, keep=k, keep_span=keep_span,
+                         before=_neighbours(rng), after=_neighbours(rng))
+            span = _answer_tokens(w, k - w.first, s0 - off, s1 - off)
+            if span is None:
+                stats["skipped_truncated"] += 1
+                continue
+            out.append(Example(w, 1, span[0], span[1], qa["id"], answers, _texts(para, w)))
+            stats["positives"] += 1
+            if swaps and rng.random() < swaps:
+                other = _swapped(rng, qa["question"], _window_text(para, w), names)
+                if other is not None:
+                    sw = assemble(wp.cls, wp.sep, wp.encode(other), para.pieces, max_len, keep=k,
+                                  keep_span=keep_span, before=k - w.first, after=w.first + w.n_sentences - 1 - k)
+                    out.append(Example(sw, 0, 0, 0, qa["id"] + "-swap", answers, _texts(para, sw)))
+                    stats["swapped"] += 1
+            if rng.random() >= negatives:
+                continue
+            neg = _negative(rng, paras, p, k, question, qa["question"], wp, max_len)
+            if neg is not None and not any(_norm(x) in _window_text(paras[neg[0]], neg[1]) for x in answers):
+                out.append(Example(neg[1], 0, 0, 0, qa["id"], answers, _texts(paras[neg[0]], neg[1])))
+                stats["negatives"] += 1
+    return out, stats
+
+
+def _negative(rng: random.Random, paras: list[_Para], p: int, k: int, question: Piece, qtext: str,
+              wp: WordPieces, max_len: int) -> tuple[int, Window] | None:
+    """A window without the answer: from the same paragraph (half the time, when it has other
+    sentences) or from the article's paragraph closest to the question in words."""
+    para = paras[p]
+    if len(para.spans) > 1 and rng.random() < 0.5:
+        j = rng.choice([i for i in range(len(para.spans)) if i != k])
+        if j < k:
+            before, after = _neighbours(rng), min(_neighbours(rng), k - 1 - j)
+        else:
+            before, after = min(_neighbours(rng), j - k - 1), _neighbours(rng)
+        return p, assemble(wp.cls, wp.sep, question, para.pieces, max_len, keep=j, before=before, after=after)
+    q = frozenset(tokenize(qtext))
+    if not q or len(paras) < 2:
+        return None
+    scored = [(len(q & st), rng.random(), i, j) for i, para_i in enumerate(paras) if i != p
+              for j, st in enumerate(para_i.stems)]
+    if not scored:
+        return None
+    _, _, i, j = max(scored)
+    return i, assemble(wp.cls, wp.sep, question, paras[i].pieces, max_len, keep=j, before=_neighbours(rng),
+                       after=_neighbours(rng))
+
+
+def _article_names(article: dict) -> list[str]:
+    """Capitalised phrases (names) of an article, for swapped questions."""
+    from ..question import CAP_RE
+
+    from ..bm25 import stopwords
+
+    seen: dict[str, None] = {}
+    for para in article["paragraphs"]:
+        text = para["context"]
+        for m in CAP_RE.finditer(text):
+            words = m.group(0).split(". ")[0].strip(" .'’-").split()
+            while words and words[0].lower() in stopwords():
+                words = words[1:]
+            opens = m.start() == 0 or text[: m.start()].rstrip().endswith((".", "!", "?", ":", ";"))
+            if not words or (opens and len(words) == 1) or len(" ".join(words)) <= 2:
+                continue  # a capitalised sentence opening is no name
+            seen[" ".join(words)] = None
+    return list(seen)
+
+
+def _swapped(rng: random.Random, question: str, window_text: str, names: list[str]) -> str | None:
+    """The question about another name of the article (one the window does not mention), or about
+    another number; None when the question names nothing the window says."""
+    from ..question import NUM_RE, key_phrases
+
+    found = [p for p in key_phrases(question) if _norm(p) in window_text and len(p) > 1]
+    if not found:
+        return None
+    target = rng.choice(found)
+    if NUM_RE.fullmatch(target):
+        digits = target.replace(",", "")
+        if not digits.isdigit():
+            return None
+        n = int(digits)
+        other = str(n + rng.choice([-1, 1]) * rng.randint(1, max(2, n // 10 if n < 1000 else 30)))
+    else:
+        pool = [x for x in names if _norm(x) not in window_text and _norm(target) not in _norm(x)
+                and _norm(x) not in _norm(target)]
+        if not pool:
+            return None
+        other = rng.choice(pool)
+    return question.replace(target, other, 1)
