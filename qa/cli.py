@@ -69,7 +69,7 @@ def cmd_eval(args) -> int:
 
     if args.squad:
         result = evaluate.run_squad(Path(args.squad), limit=args.limit, model_path=args.model,
-                                    baselines=not args.no_baselines)
+                                    baselines=not args.no_baselines, last_articles=args.last_articles)
     else:
         if not args.file:
             print("error: give a JSONL file of questions, or --squad FILE.json", file=sys.stderr)
@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--squad", help="a SQuAD 2.0 JSON file, indexed into a temporary index")
     s.add_argument("--limit", type=int, help="SQuAD: at most this many questions (spread over the file)")
     s.add_argument("--no-baselines", action="store_true", help="SQuAD: skip the baselines")
+    s.add_argument("--last-articles", type=int,
+                   help="SQuAD: only the file's last N articles (with SQuAD 1.1 train: the reader's held-out split)")
     s.add_argument("--doc", help="SQuAD: also write the Markdown report here (e.g. docs/evaluation.md)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--docs")
@@ -152,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--docs")
     common(s)
     s.set_defaults(fn=cmd_signings)
+
+    from .abstain import add_parser as add_calibrate
+    from .reader.train import add_parser as add_train_reader
+
+    add_train_reader(sub)
+    add_calibrate(sub)
 
     s = sub.add_parser("bench", help="speed benchmark; writes docs/performance.md")
     s.add_argument("--json", action="store_true")

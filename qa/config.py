@@ -51,6 +51,10 @@ class Config:
     passage_overlap: int = 1
     #: How many passages retrieval hands to evidence selection.
     candidates: int = 20
+    #: Folder of the trained reader (``python -m qa train-reader``); None: the one in models/reader.
+    reader_path: Path | None = None
+    #: How many windows (a candidate sentence with its neighbours) the reader reads per question.
+    reader_windows: int = 3
     #: Corpus size above which FAISS switches from exact to approximate search.
     ann_threshold: int = 200_000
     batch_size: int = 32
@@ -59,7 +63,7 @@ class Config:
     def with_(self, **changes) -> "Config":
         """A copy with some fields changed (None values are ignored)."""
         changes = {k: v for k, v in changes.items() if v is not None}
-        for key in ("docs_dir", "index_dir", "model_path"):
+        for key in ("docs_dir", "index_dir", "model_path", "reader_path"):
             if key in changes:
                 changes[key] = Path(changes[key]).expanduser()
         return replace(self, **changes)
@@ -75,6 +79,8 @@ def load_config(**overrides) -> Config:
         index_dir=_env_path("QA_INDEX", base.index_dir),
         model_path=Path(model_env).expanduser() if model_env else None,
         query_encoder=os.environ.get("QA_QUERY_ENCODER", base.query_encoder),
+        reader_path=Path(os.environ["QA_READER"]).expanduser() if os.environ.get("QA_READER") else None,
+        reader_windows=_env_int("QA_READER_WINDOWS", base.reader_windows),
         max_file_bytes=_env_int("QA_MAX_FILE_BYTES", base.max_file_bytes),
     )
     return cfg.with_(**overrides)

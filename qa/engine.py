@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import store
+from .abstain import DEFAULT_MIN_HAS, AbstainModel
 from .answer import Answer, Citation, validate_question
 from .config import Config, load_config, setup_offline_env
 from .documents import Document, load_document
 from .embedder import Embedder
-from .evidence import IdfTable, build_answer, decide, rank_sentences
+from .evidence import IdfTable, build_answer, decide, rank_sentences, read_candidates, reader_decision
 from .indexer import IndexReport, update_index
-from .nlp import prefetch
 from .question import Question, parse_question
+from .reader.reader import Reader
 from .retrieve import Hit, search
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Trace:
     answer: Answer
     features: dict
     qvec: np.ndarray | None = None
+    reads: list = field(default_factory=list)
 
 
 class Engine:
@@ -48,6 +50,8 @@ class Engine:
         self._embedder: Embedder | None = None
         self._data: store.IndexData | None = None
         self._idf: IdfTable | None = None
+        self._reader: Reader | None = None
+        self._abstain: AbstainModel | None = None
         self._lock = threading.RLock()
 
     # -- components ------------------------------------------------------------------
@@ -56,6 +60,20 @@ class Engine:
         if self._embedder is None:
             self._embedder = Embedder(self.config.model_path, self.config.query_encoder)
         return self._embedder
+
+    @property
+    def reader(self) -> Reader:
+        """The trained extractive reader (``models/reader`` or ``QA_READER``), loaded on first use."""
+        with self._lock:
+            if self._reader is None:
+                reader = Reader(self.config.reader_path)
+                self._abstain = AbstainModel.load(reader.folder)
+                if self._abstain is None:
+                    log.warning("The reader in %s has no abstain.json; abstaining below P(answer) %.1f. Fit one "
+                                "with: python -m qa calibrate --reader %s", reader.folder, DEFAULT_MIN_HAS,
+                                reader.folder)
+                self._reader = reader
+            return self._reader
 
     @property
     def data(self) -> store.IndexData:
@@ -119,18 +137,21 @@ class Engine:
         q = parse_question(text, history)
         if data.n_passages == 0:
             return Trace(q, [], [], Answer.not_found(text, why="the index holds no documents"), {})
-        prefetch(text, q.search_text)  # the question's parse (wh-role, names) runs while it is encoded
         qvec = self.embedder.encode_queries([q.search_text])[0]
         hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode)
         ranked = rank_sentences(data, q, qvec, hits, self._idf)
         abstain, why, feats = decide(data, q, ranked, self._idf)
+        reads = []
+        if not abstain:
+            reads = read_candidates(data, q, ranked, self.reader, self.config.reader_windows)
+            abstain, why = reader_decision(reads, feats, self._abstain)
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
         else:
-            ans = build_answer(data, q, ranked, k=max(1, k))
+            ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if q.answer_type in ("who", "person"):
                 self._use_signings(ans, q, k)
-        return Trace(q, hits, ranked, ans, feats, qvec)
+        return Trace(q, hits, ranked, ans, feats, qvec, reads)
 
     def _use_signings(self, ans: Answer, q: Question, k: int) -> None:
         """For "who signed ... with X": all signatories of the matching signing event, citing its quote."""

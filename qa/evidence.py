@@ -10,34 +10,35 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .abstain import DEFAULT_MIN_HAS, AbstainModel
 from .answer import Answer, Citation
 from .htmltext import decode_fragment
 from .bm25 import stopwords, tokenize
-from .question import TYPE_LABELS, Question
-from .nlp import parse, parse_many
+from .question import Question
+from .reader.reader import Reader, WindowSpec
 from .retrieve import Hit
-from .shortanswer import extract, type_score
 from .store import IndexData
 from .textmap import Block
 
 #: Evidence sentence score weights (dense, lexical, passage) and the abstention thresholds.
-W_DENSE, W_LEX, W_PASSAGE, W_TYPE, W_PHRASE = 0.4, 0.4, 0.2, 0.3, 0.15
+W_DENSE, W_LEX, W_PASSAGE, W_PHRASE = 0.4, 0.4, 0.2, 0.15
 #: The best evidence sentence must reach this support (mean of its cosine and its word overlap).
 MIN_SUPPORT = 0.365
 #: A question naming 2+ entities, one of them known only from other articles, needs this much support.
 PAIR_SUPPORT = 0.8
 #: ... and this much when the missing name appears nowhere in the corpus.
 PAIR_SUPPORT_UNKNOWN = 0.45
-#: When the top two sentences score within SWAP_GAP, the second goes first if its short answer's
-#: extraction score is SWAP_MARGIN higher (see docs/evaluation.md).
-SWAP_GAP, SWAP_MARGIN = 0.1, 1.0
-#: Types whose absence from the evidence means the documents do not answer the question.
-STRICT_TYPES = {"date", "number", "money", "percent", "person"}
+#: The reader reads windows of the best candidate sentences not yet read, each with this many
+#: neighbours on either side, and ranks its spans by log P(window holds the answer) + W_EVIDENCE *
+#: the candidate's evidence score (chosen on the reader's held-out split; the span's own probability
+#: did not help there: see docs/evaluation.md).
+READ_NEIGHBOURS = 1
+W_EVIDENCE = 2.0
 
 
 @dataclass
@@ -47,15 +48,20 @@ class Candidate:
     dense: float = 0.0
     lex: float = 0.0
     score: float = 0.0
-    type_ok: bool = False
 
 
 @dataclass
-class Evidence:
-    """The ranked candidates and the features the abstention looked at."""
+class Read:
+    """The reader's best span in one window, placed in the index."""
 
-    candidates: list[Candidate]
-    features: dict = field(default_factory=dict)
+    sent: int  # sentence row holding the span
+    start: int  # character offsets of the span in ``readable(data, sent).text``
+    end: int
+    has: float  # probability that the window holds the answer
+    span: float  # log-probability of the span inside its window
+    evidence: float  # evidence score of the candidate sentence the window was built around
+    window: int = 0  # rank of the window (0: built around the best candidate)
+    score: float = 0.0
 
 
 class IdfTable:
@@ -174,18 +180,7 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
             c.lex = 0.8 * c.lex + 0.2 * _coverage(q.context_terms, stems, idf)
         phrase = len(q_grams & _sentence_ngrams(text)) / len(q_grams) if q_grams else 0.0
         c.score = W_DENSE * c.dense + W_LEX * c.lex + W_PASSAGE * c.passage_score + W_PHRASE * phrase
-    ranked = sorted(cands.values(), key=lambda c: -c.score)
-    if TYPE_LABELS.get(q.answer_type) and ranked:
-        # the parse is the costly part: only sentences the type bonus could still lift to the top
-        front = [c for c in ranked[:4] if c.score >= ranked[0].score - W_TYPE]
-        views = {c.sent: readable(data, c.sent).text for c in front}
-        parse_many([q.text] + list(views.values()))
-        for c in front:
-            ts = type_score(views[c.sent], q)
-            c.type_ok = ts > 0
-            c.score += W_TYPE * min(ts, 2.5) / 2.5
-        ranked = sorted(ranked, key=lambda c: -c.score)
-    return ranked
+    return sorted(cands.values(), key=lambda c: -c.score)
 
 
 def _present(stem: str, stems: frozenset[str]) -> bool:
@@ -229,38 +224,20 @@ def name_present(name: list[str], stems: frozenset[str], weight, initials: set[s
     return len(name) == 1 and 2 <= len(name[0]) <= 5 and name[0].isalpha() and name[0] in initials
 
 
-NAME_LABELS = {"ORG", "PERSON", "GPE", "FAC", "LOC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"}
+def name_phrases(text: str) -> list[list[str]]:
+    """Stems of the names a question mentions, read off its capitalised phrases (no parser): "the
+    deal between Acme Corp and Globex" gives [acm, corp] and [globex]."""
+    from .question import NUM_RE, key_phrases
 
-
-def entity_phrases(text: str) -> list[list[str]]:
-    """Stems of the named entities (organisations, people, places ...) a question mentions."""
     out = []
-    for e in parse(text).ents:
-        if e.label_ in NAME_LABELS:
-            st = tokenize(e.text)
+    for phrase in key_phrases(text):
+        if NUM_RE.fullmatch(phrase):
+            continue
+        for part in re.split(r"\s+(?:and|&)\s+", phrase):
+            st = tokenize(part)
             if st and st not in out:
                 out.append(st)
     return out
-
-
-#: Words that give a number without digits ("several lakes", "thousands of years", "a single output").
-COUNT_WORDS = {"several", "many", "few", "numerous", "dozen", "dozens", "hundreds", "thousands", "millions",
-               "billions", "single", "both", "couple", "twice", "thrice", "once"}
-TIMES_WORDS = {"once", "twice", "thrice"}
-
-
-def _counts(text: str, counted: list[str]) -> bool:
-    """Does the sentence give a number of the counted thing ("over 800 ... connections")?"""
-    doc = parse(text)
-    for t in doc:
-        if counted[-1:] == ["time"] and t.lower_ in TIMES_WORDS:
-            return True  # "won the cup twice"
-        if t.like_num or t.ent_type_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT") or t.lower_ in COUNT_WORDS:
-            window = doc[max(0, t.i - 3) : t.i + 6]
-            stems = {s for w in window for s in tokenize(w.text)}
-            if any(_present(c, frozenset(stems)) for c in counted[-1:]):
-                return True
-    return False
 
 
 def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTable) -> dict:
@@ -268,7 +245,7 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
     top = ranked[0]
     doc = int(data.sent_doc[top.sent])
     feats = {"dense": top.dense, "lex": top.lex, "score": top.score, "support": 0.5 * top.dense + 0.5 * top.lex,
-             "key_coverage": None, "missing": [], "type_ok": any(c.type_ok for c in ranked[:3])}
+             "key_coverage": None, "missing": []}
     if q.key_terms:
         present = doc_stems(data, doc)
         total = sum(idf.idf(t) for t in q.key_terms) or 1.0
@@ -277,7 +254,7 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
         feats["missing"] = [t for t in q.key_terms if t not in found]
         # named entities the corpus knows, but not in the evidence's article: the question pairs things
         # the documents never connect ("an organisation from one article with a university it never mentions")
-        names = entity_phrases(q.search_text if q.is_followup else q.text)
+        names = name_phrases(q.search_text if q.is_followup else q.text)
         # acronyms the question writes in capitals ("US", "U.S.") that the article spells out
         asked = {w.replace(".", "").lower() for w in ACRONYM_RE.findall(q.text)}
         initials = doc_acronyms(data, doc) & asked if asked else set()
@@ -285,13 +262,11 @@ def features(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTabl
         feats["n_names"] = len(names)
         feats["elsewhere_names"] = [" ".join(p) for p in gone if all(t in idf.vocab for t in p)]
         feats["missing_names"] = [" ".join(p) for p in gone]
-    if q.counted:
-        feats["count_ok"] = any(_counts(readable(data, c.sent).text, q.counted) for c in ranked[:3])
     return feats
 
 
 def decide(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTable) -> tuple[bool, str, dict]:
-    """Should we abstain? Returns (abstain, reason, features).
+    """Should we abstain before reading? Returns (abstain, reason, features).
 
     Thresholds were calibrated on SQuAD 2.0 dev (answerable questions in the index
     vs. questions about articles held out of it); see docs/evaluation.md.
@@ -308,51 +283,111 @@ def decide(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTable)
             or (feats.get("missing_names") and feats["support"] < PAIR_SUPPORT_UNKNOWN)):
         names = feats.get("elsewhere_names") or feats.get("missing_names")
         return True, "no article connects " + " and ".join(names[:2]) + " with the rest of the question", feats
-    if feats.get("count_ok") is False:
-        return True, "no passage gives a number of " + " ".join(q.counted), feats
-    if q.answer_type in STRICT_TYPES and TYPE_LABELS.get(q.answer_type) and not feats["type_ok"]:
-        return True, f"no {q.answer_type} is stated in the closest passages", feats
     return False, "", feats
 
 
-def build_answer(data: IndexData, q: Question, ranked: list[Candidate], k: int = 3) -> Answer:
-    """Citations for the best sentences (deduplicated), with the short answer in the first one."""
-    cites: list[Citation] = []
-    top_score = ranked[0].score if ranked else 0.0
-    used: list[int] = []  # the sentence of each citation
+def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reader: Reader, windows: int,
+                    neighbours: int = READ_NEIGHBOURS) -> list[Read]:
+    """Let the reader read ``windows`` of the best candidate sentences with their neighbours; its
+    spans, best first.
+
+    Neighbours are body sentences (a headline is read only as a candidate of its own: training windows
+    are runs of body text). A follow-up is read in the article of its best candidate only: "they" and
+    "it" are the earlier question's topic, which that article is about.
+    """
+    specs: list[WindowSpec] = []
+    rows_of: list[list[int]] = []
+    cands: list[Candidate] = []
+    covered: set[int] = set()
+    topic_doc = int(data.sent_doc[ranked[0].sent]) if q.is_followup and ranked else None
     for c in ranked:
+        if len(specs) >= windows:
+            break
+        doc = int(data.sent_doc[c.sent])
+        if c.sent in covered or (topic_doc is not None and doc != topic_doc):
+            continue
+        doc_rows = _doc_sentences(data, doc)
+        rows = [c.sent]
+        for side in (-1, 1):
+            r = c.sent
+            for _ in range(neighbours):
+                r += side
+                if not (doc_rows.start <= r < doc_rows.stop) or data.sent_kind[r] == 1:
+                    break
+                rows.append(r)
+        rows.sort()
+        specs.append(WindowSpec([readable(data, r).text for r in rows], rows.index(c.sent)))
+        rows_of.append(rows)
+        cands.append(c)
+        covered.update(rows)
+    out = []
+    for r in reader.read(q.text, specs):
+        if r is None:
+            continue
+        c = cands[r.window]
+        score = math.log(max(r.has, 1e-6)) + W_EVIDENCE * c.score
+        out.append(Read(rows_of[r.window][r.sentence], r.start, r.end, r.has, r.span, c.score, r.window, score))
+    return sorted(out, key=lambda x: -x.score)
+
+
+def reader_decision(reads: list[Read], feats: dict, model: AbstainModel | None) -> tuple[bool, str]:
+    """Abstain when the reader's best window and the evidence say the documents do not answer it
+    (the calibrated model beside the reader; without one, when no window likely holds the answer)."""
+    best = max((r.has for r in reads), default=0.0)
+    feats["has_answer"] = best
+    if model is None:
+        no = best < DEFAULT_MIN_HAS
+    else:
+        feats["abstain_logit"] = model.logit(feats, best)
+        no = feats["abstain_logit"] > model.threshold
+    return (True, "the closest passages do not answer it") if no else (False, "")
+
+
+def _citation(data: IndexData, sent: int, score: float, n: int) -> Citation:
+    doc = int(data.sent_doc[sent])
+    meta = data.doc_meta(doc)
+    return Citation(n=n, doc=data.doc_ids[doc], title=meta.get("title"), date=meta.get("date"),
+                    quote=data.sent_quotes[sent], start=int(data.sent_start[sent]), end=int(data.sent_end[sent]),
+                    score=score)
+
+
+def build_answer(data: IndexData, q: Question, ranked: list[Candidate], reads: list[Read], k: int = 3) -> Answer:
+    """Citations: the sentence of the reader's best span first (with the short answer in it), then the
+    other sentences the reader found spans in, then the best remaining candidates (deduplicated)."""
+    top_score = ranked[0].score if ranked else 0.0
+    order: list[tuple[int, float]] = [(r.sent, r.evidence) for r in reads]
+    order += [(c.sent, c.score) for c in ranked if c.score >= 0.6 * top_score]
+    cites: list[Citation] = []
+    for sent, score in order:
         if len(cites) >= k:
             break
-        if c.sent in used or (cites and c.score < 0.6 * top_score):
+        if any(c.start == int(data.sent_start[sent]) and c.doc == data.doc_ids[int(data.sent_doc[sent])]
+               for c in cites):
             continue
-        used.append(c.sent)
-        doc = int(data.sent_doc[c.sent])
-        meta = data.doc_meta(doc)
-        cites.append(Citation(
-            n=len(cites) + 1, doc=data.doc_ids[doc], title=meta.get("title"), date=meta.get("date"),
-            quote=data.sent_quotes[c.sent], start=int(data.sent_start[c.sent]), end=int(data.sent_end[c.sent]),
-            score=c.score,
-        ))
+        cites.append(_citation(data, sent, score, len(cites) + 1))
     answer_text = None
-    views = [readable(data, sent) for sent in used[:2]]
-    found = [extract(views[0].text, q)] if views else []
-    if len(cites) > 1 and cites[0].score - cites[1].score < SWAP_GAP:
-        # two nearly equal sentences: the one holding a clearly better answer goes first
-        found.append(extract(views[1].text, q))
-        if found[1] is not None and (found[0] is None or found[1].score - found[0].score > SWAP_MARGIN):
-            cites[0], cites[1] = cites[1], cites[0]
-            views.reverse()
-            found.reverse()
-            for n, cite in enumerate(cites, 1):
-                cite.n = n
-    for i, (cite, view) in enumerate(zip(cites, views)):
-        sa = found[i] if i < len(found) else extract(view.text, q)
-        if sa is not None:
-            answer_text = sa.text
-            spans = [view.raw_span(s, e) for s, e in sa.spans]
-            cite.answer_start = cite.start + spans[0][0]
-            cite.answer_end = cite.start + spans[-1][1]
-            cite.answer_spans = [[cite.start + s, cite.start + e] for s, e in spans]
-            break
+    if reads and cites:
+        best = reads[0]
+        view = readable(data, best.sent)
+        a, b = _trim(view.text, best.start, best.end)
+        if b > a:
+            answer_text = view.text[a:b]
+            s, e = view.raw_span(a, b)
+            first = cites[0]
+            first.answer_start, first.answer_end = first.start + s, first.start + e
+            first.answer_spans = [[first.answer_start, first.answer_end]]
     return Answer(question=q.text, answer=answer_text, abstained=False, citations=cites,
                   resolved_question=q.search_text if q.is_followup else None, answer_type=q.answer_type)
+
+
+_EDGE = " \t\n,;:.!?\"'“”‘’()[]"
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span without surrounding spaces and punctuation (a closing bracket or quote stays when the
+    span opens it)."""
+    while a < b and text[a] in _EDGE and not (text[a] in "(\"“" and any(ch in text[a:b] for ch in ")\"”")):
+        a += 1
+    while b > a and text[b - 1] in _EDGE and not (text[b - 1] in ")\"”" and any(ch in text[a:b - 1] for ch in "(\"“")):
+        b -= 1
+    return a, b

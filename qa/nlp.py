@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import OrderedDict
 
 log = logging.getLogger(__name__)
@@ -59,8 +58,6 @@ def lemma(token) -> str:
 
 
 _run_lock = threading.Lock()  # one spaCy call at a time (the pipeline is shared)
-_pending: dict[str, Future] = {}
-_executor: ThreadPoolExecutor | None = None
 
 
 def _run(texts: list[str]) -> list:
@@ -82,39 +79,7 @@ def _cached(text: str):
         doc = _cache.get(text)
         if doc is not None:
             _cache.move_to_end(text)
-            return doc
-        fut = _pending.get(text)
-    return fut.result() if fut is not None else None
-
-
-def prefetch(*texts: str) -> None:
-    """Start parsing ``texts`` in the background (e.g. the question while it is encoded, or the
-    best passage's sentences while the others are scored). Later parse() calls wait for them."""
-    global _executor
-    with _lock:
-        todo = [t for t in dict.fromkeys(texts) if t and t not in _cache and t not in _pending]
-        if not todo:
-            return
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
-        futures: dict[str, Future] = {t: Future() for t in todo}
-
-        def work():
-            try:
-                for t, d in zip(todo, _run(todo)):
-                    _store(t, d)
-                    futures[t].set_result(d)
-            except BaseException as exc:  # the waiting parse() calls see the error
-                for f in futures.values():
-                    if not f.done():
-                        f.set_exception(exc)
-            finally:
-                with _lock:
-                    for t in todo:
-                        _pending.pop(t, None)
-
-        _pending.update(futures)
-        _executor.submit(work)
+        return doc
 
 
 def parse(text: str):

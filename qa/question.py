@@ -6,20 +6,9 @@ from dataclasses import dataclass, field
 
 from .bm25 import stopwords, tokenize
 
-# Expected answer types and the spaCy entity labels that can fill them.
-TYPE_LABELS = {
-    "person": {"PERSON"},
-    "who": {"PERSON", "ORG", "NORP", "GPE"},
-    "org": {"ORG", "GPE", "NORP"},
-    "date": {"DATE", "TIME"},
-    "place": {"GPE", "LOC", "FAC", "ORG"},
-    "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
-    "money": {"MONEY"},
-    "percent": {"PERCENT"},
-    "duration": {"DATE", "TIME", "QUANTITY", "CARDINAL"},
-    "thing": set(),
-    "reason": set(),
-}
+#: The kinds of answer a question can ask for (reported with the answer; "who" questions about a
+#: signing are answered from the signing events).
+ANSWER_TYPES = ("person", "who", "org", "date", "place", "number", "money", "percent", "duration", "thing", "reason")
 #: ("capital" alone is a city; "amount of time/oil" is not money)
 MONEY_NOUNS = r"(?:investment|cost|price|value|worth|amount(?! of (?!money|cash|funding|funds|investment))|revenue|" \
               r"budget|funding|fund|funds|salary|fee|fees|sum|(?:(?<=registered )|(?<=share )|(?<=venture ))capital|" \
@@ -37,17 +26,6 @@ PERSON_NOUNS = r"(?:person|man|woman|official|officials|president|chairman|chair
                r"officer|judge|lawyer|professor|economist|historian|politician|senator|mayor|founder|owner|" \
                r"coach|manager|spokesman|spokeswoman|ambassador|envoy|diplomat|general|pharaoh|sultan|khan|" \
                r"missionary|theologian|scholar|student|teacher|journalist|editor|producer|designer)s?"
-
-#: For "what/which <noun>" questions: entity labels that usually answer them (a preference, not a filter).
-NOUN_LABELS = [
-    (r"language|tongue|dialect", {"LANGUAGE", "NORP"}),
-    (r"war|battle|conflict|revolution|event|games|tournament|festival|disaster", {"EVENT"}),
-    (r"law|act|treaty|bill|directive|regulation|constitution|agreement|accord|pact", {"LAW"}),
-    (r"book|song|film|movie|album|painting|novel|poem|opera|show|series|title|work|newspaper", {"WORK_OF_ART", "ORG"}),
-    (r"religion|faith|nationality|ethnicity|people|tribe|party|denomination", {"NORP", "ORG"}),
-    (r"company|firm|organi[sz]ation|institution|university|school|team|agency|group|network|station|court|commission|committee|council", {"ORG"}),
-    (r"product|car|model|device|aircraft|ship|vehicle|engine|weapon", {"PRODUCT", "ORG"}),
-]
 
 #: Auxiliary verbs: "what did engineers ..." asks about something engineers did, not about engineers.
 AUXILIARIES = r"(?:did|does|do|is|was|are|were|has|have|had|can|could|will|would|should|might|may|must)"
@@ -93,24 +71,10 @@ class Question:
     key_terms: list[str] = field(default_factory=list)  # stemmed tokens of names/numbers it mentions
     context_terms: list[str] = field(default_factory=list)  # stemmed tokens carried over from history
     is_followup: bool = False
-    #: For "how many X" questions: the stems of X (what is counted).
-    counted: list[str] = field(default_factory=list)
-
-
-def preferred_labels(question: str) -> set[str]:
-    """Entity labels a 'what/which <noun>' question leans to ("what language" → LANGUAGE, NORP)."""
-    m = re.search(r"\b(?:what|which)((?:\s+[\w'’]+){1,3})", question.lower())
-    if not m:
-        return set()
-    for word in m.group(1).split():
-        for pattern, labels in NOUN_LABELS:
-            if re.fullmatch(rf"(?:{pattern})(?:s|es)?", word):
-                return labels
-    return set()
 
 
 def answer_type(question: str) -> str:
-    """The kind of answer the question asks for (see ``TYPE_LABELS``)."""
+    """The kind of answer the question asks for (one of ``ANSWER_TYPES``)."""
     q = question.lower()
     m = LEADING_WHEN.match(q)
     if m and (re.search(r"\bwhat\b", m.group(1)) or re.search(r",.*\b(?:what|which|who|whom|where|how)\b", m.group(1))):
@@ -147,18 +111,6 @@ def _stems(phrases: list[str]) -> list[str]:
     return out
 
 
-#: Words after "how many N" that are not what is counted.
-COMPARATIVES = set(tokenize("more less fewer other different total additional exactly"))
-
-
-def _counted(phrase: str) -> list[str]:
-    """Stems of what "how many X" counts, ending with its head noun: "schools of medicine" → school,
-    "times more" → time, "of the members" → member."""
-    phrase = re.sub(r"^of\s+", "", phrase)
-    head = re.split(r"\s+of\s+", phrase)[0] or phrase
-    return [t for t in tokenize(head) if t not in COMPARATIVES]
-
-
 def is_followup(question: str, history: list[str]) -> bool:
     """A question that leans on earlier turns: pronouns/“that X” without names of its own, or very short."""
     if not history:
@@ -185,8 +137,5 @@ def parse_question(question: str, history: list[str] | None = None) -> Question:
     keys = _stems(key_phrases(question))
     if follow:
         keys = list(dict.fromkeys(keys + _stems(key_phrases(search_text))))
-    m = re.search(r"\bhow many\s+((?:[\w'’\-]+\s+){0,2}?[\w'’\-]+?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|can|could)\b|\?|$)",
-                  question.lower())
-    counted = _counted(m.group(1)) if m else []
     return Question(text=question, search_text=search_text, answer_type=answer_type(question), terms=terms,
-                    key_terms=keys, context_terms=context_terms, is_followup=follow, counted=counted)
+                    key_terms=keys, context_terms=context_terms, is_followup=follow)

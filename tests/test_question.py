@@ -1,6 +1,5 @@
-"""Question analysis: answer types, names, follow-ups, wh-roles."""
-from qa.question import answer_type, is_followup, key_phrases, parse_question, preferred_labels
-from qa.shortanswer import wh_role
+"""Question analysis: answer types, names, follow-ups."""
+from qa.question import ANSWER_TYPES, answer_type, is_followup, key_phrases, parse_question
 
 
 def test_answer_types():
@@ -18,6 +17,7 @@ def test_answer_types():
     assert answer_type("Which organizations released the report?") == "org"
     assert answer_type("Why did the talks fail?") == "reason"
     assert answer_type("What will the two sides build?") == "thing"
+    assert answer_type("What colour was the flag?") in ANSWER_TYPES
 
 
 def test_a_leading_when_clause_is_not_the_question():
@@ -37,28 +37,18 @@ def test_ambiguous_money_nouns():
     assert answer_type("What amount of money did the city borrow?") == "money"
 
 
-def test_preferred_labels_for_what_noun_questions():
-    assert "LANGUAGE" in preferred_labels("Families there speak what language today?")
-    assert "EVENT" in preferred_labels("What war ended the empire?")
-    assert preferred_labels("What will they build?") == set()
-
-
 def test_key_phrases_skip_question_openers_and_first_word():
     assert key_phrases("Who signed the agreement between Acme Corp and Globex?") == ["Acme Corp and Globex"]
     assert key_phrases("Most imperialism was carried out using which method of transport?") == []
     assert "2024" in key_phrases("Who won the 2024 Nobel Prize in Chemistry?")
 
 
-def test_named_entities_split_pairs_and_counted_thing():
-    from qa.evidence import entity_phrases
+def test_names_split_pairs_without_a_parser():
+    from qa.evidence import name_phrases
 
-    names = entity_phrases("Who signed the agreement between Fudan University and Huawei?")
+    names = name_phrases("Who signed the agreement between Fudan University and Huawei in 2024?")
     assert len(names) == 2 and ["huawei"] in names and any("fudan" in n for n in names)
-    q = parse_question("How many employees does Globex have?")
-    assert q.counted and q.counted[-1].startswith("employ")
-    # the head noun is what is counted: not the "of" phrase, not "more"
-    assert parse_question("How many schools of medicine were recognised?").counted == ["school"]
-    assert parse_question("How many times more did buyers pay?").counted == ["time"]
+    assert name_phrases("what did the committee decide?") == []
 
 
 def test_followups_carry_the_topic_but_fresh_questions_do_not():
@@ -70,13 +60,3 @@ def test_followups_carry_the_topic_but_fresh_questions_do_not():
     assert q.is_followup and "Globex" in q.search_text and q.answer_type == "place"
     fresh = parse_question("What did the Ministry of Transport announce about rail fares in Spain?", history)
     assert not fresh.is_followup and "Globex" not in fresh.search_text
-
-
-def test_wh_roles_from_word_order():
-    assert wh_role("What did the Normans conquer in 1066?").role == "dobj"
-    assert wh_role("What did the Normans conquer in 1066?").verb == "conquer"
-    r = wh_role("What causes rain?")
-    assert (r.role, r.verb) == ("nsubj", "cause")
-    assert wh_role("In which fields will the two sides cooperate?").prep == "in"
-    r = wh_role("Who was the agreement signed by?")
-    assert (r.role, r.prep, r.verb) == ("pobj", "by", "sign")

@@ -1,0 +1,178 @@
+"""Whether the documents answer a question, once the reader has read the best windows: a logistic
+model over the reader's "holds the answer" probability and the retrieval evidence, fitted by
+``python -m qa calibrate`` and stored beside the reader (``abstain.json``).
+
+The fit uses questions over a SQuAD-format file indexed as in ``qa eval --squad``: answerable
+questions whose article is in the index should be answered, questions whose article was held out of
+the index should not. By default it is the reader's held-out split of SQuAD 1.1 train (the last 20
+articles, never trained on), so neither the training data nor the SQuAD 2.0 dev file is used. The
+decision threshold is set for a chosen false-abstention rate on that split.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+FILE = "abstain.json"
+FEATURES = ("log_has", "log_not_has", "support", "dense", "lex", "key_coverage", "score")
+#: Without a calibrated model: abstain when no window holds the answer with at least this probability.
+DEFAULT_MIN_HAS = 0.5
+
+
+def feature_vector(feats: dict, has: float) -> np.ndarray:
+    """The model's inputs for one question (``feats`` from ``evidence.features``, ``has`` the best
+    window's probability of holding the answer)."""
+    h = min(max(has, 1e-6), 1 - 1e-6)
+    cov = feats.get("key_coverage")
+    return np.array([math.log(h), math.log(1 - h), feats.get("support", 0.0), feats.get("dense", 0.0),
+                     feats.get("lex", 0.0), 1.0 if cov is None else cov, feats.get("score", 0.0)], dtype=np.float64)
+
+
+@dataclass
+class AbstainModel:
+    """``z = coef · x + intercept``; abstain when ``z > threshold`` (z: log-odds of "not answered")."""
+
+    coef: list[float]
+    intercept: float
+    threshold: float
+    features: tuple[str, ...] = FEATURES
+    fit: dict = field(default_factory=dict)
+
+    def logit(self, feats: dict, has: float) -> float:
+        return float(np.dot(self.coef, feature_vector(feats, has)) + self.intercept)
+
+    def abstain(self, feats: dict, has: float) -> bool:
+        return self.logit(feats, has) > self.threshold
+
+    @classmethod
+    def load(cls, folder: Path) -> "AbstainModel | None":
+        """The model in ``folder``, or None when there is none (the reader was not calibrated)."""
+        path = Path(folder) / FILE
+        if not path.is_file():
+            return None
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(d.get("features", ())) != FEATURES:
+            log.warning("%s was fitted on other features; run python -m qa calibrate", path)
+            return None
+        return cls(coef=[float(x) for x in d["coef"]], intercept=float(d["intercept"]),
+                   threshold=float(d["threshold"]), fit=d.get("fit", {}))
+
+    def save(self, folder: Path) -> Path:
+        path = Path(folder) / FILE
+        tmp = path.with_suffix(".tmp")
+        d = asdict(self)
+        d["features"] = list(self.features)
+        tmp.write_text(json.dumps(d, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method (a few features, a few thousand rows)."""
+    n, d = X.shape
+    A = np.hstack([X, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    reg = np.full(d + 1, l2)
+    reg[-1] = 0.0  # no penalty on the intercept
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-A @ w))
+        grad = A.T @ (p - y) + reg * w
+        H = (A * (p * (1 - p))[:, None]).T @ A + np.diag(reg)
+        step = np.linalg.solve(H, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def calibrate(path: Path, last_articles: int | None, limit: int | None, false_abstention: float,
+              out: Path | None = None, progress: bool = True) -> AbstainModel:
+    """Answer the questions of a SQuAD-format file (as ``qa eval --squad`` does), fit the model on
+    the ones the retrieval checks let through, and set the threshold for ``false_abstention``."""
+    import tempfile
+
+    from .engine import Engine
+    from .evaluate import write_squad_corpus
+    from .reader.squad import load_squad
+
+    articles = load_squad(Path(path))
+    if last_articles:
+        articles = articles[-last_articles:]
+    held_out = {a for a in range(len(articles)) if a % 4 == 3}
+    tmp = Path(tempfile.mkdtemp(prefix="qa-calibrate-"))
+    qs = [q for q in write_squad_corpus({"data": articles}, tmp / "docs", held_out)["questions"]
+          if not q["impossible"]]
+    if limit and limit < len(qs):
+        step = len(qs) / limit
+        qs = [qs[int(i * step)] for i in range(limit)]
+    engine = Engine(docs_dir=tmp / "docs", index_dir=tmp / "index", **({"reader_path": out} if out else {}))
+    engine.index(progress=progress)
+    rows, labels, pre = [], [], []
+    it = qs
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(qs, desc="answering", unit="question")
+    for q in it:
+        tr = engine.trace(q["question"], k=3)
+        passed = "has_answer" in (tr.features or {})
+        pre.append(not passed)
+        labels.append(1 if q["ooc"] else 0)
+        rows.append(feature_vector(tr.features, tr.features["has_answer"]) if passed else None)
+    labels = np.array(labels)
+    pre = np.array(pre)
+    keep = ~pre
+    X = np.array([r for r in rows if r is not None])
+    coef, intercept = fit_logistic(X, labels[keep])
+    z = X @ coef + intercept
+    answerable = labels[keep] == 0
+    n_answerable = int((labels == 0).sum())
+    # the threshold: the (1 - share)-quantile of the answerable questions' scores, where the share of
+    # them the model may still turn away is the target minus what the retrieval checks already did
+    budget = max(0.0, false_abstention * n_answerable - int((pre & (labels == 0)).sum()))
+    zs = np.sort(z[answerable])[::-1]
+    threshold = float(zs[int(budget)]) if int(budget) < len(zs) else float(zs[-1]) - 1e-6
+    abstained = pre.copy()
+    abstained[keep] = z > threshold
+    fit = {"data": str(path), "last_articles": last_articles, "questions": len(qs),
+           "answerable": n_answerable, "out_of_corpus": int((labels == 1).sum()),
+           "target_false_abstention": false_abstention,
+           "false_abstention": round(float(abstained[labels == 0].mean()), 4),
+           "out_of_corpus_abstention": round(float(abstained[labels == 1].mean()), 4),
+           "before_reading": {"false_abstention": round(float(pre[labels == 0].mean()), 4),
+                              "out_of_corpus_abstention": round(float(pre[labels == 1].mean()), 4)},
+           "command": "python -m qa " + " ".join(sys.argv[1:]) if "calibrate" in sys.argv else None}
+    model = AbstainModel(coef=[round(float(c), 6) for c in coef], intercept=round(intercept, 6),
+                         threshold=round(threshold, 6), fit=fit)
+    model.save(Path(out) if out else engine.reader.folder)
+    return model
+
+
+def main(args) -> int:
+    model = calibrate(Path(args.squad), args.last_articles, args.limit, args.false_abstention,
+                      Path(args.reader) if args.reader else None, progress=not args.quiet)
+    print(json.dumps(asdict(model), indent=1))
+    return 0
+
+
+def add_parser(sub) -> None:
+    from .reader.train import DEFAULT_DATA
+
+    s = sub.add_parser("calibrate", help="fit when to abstain after reading (writes abstain.json beside the reader)")
+    s.add_argument("--squad", default=str(DEFAULT_DATA), help="SQuAD-format file (default: SQuAD 1.1 train)")
+    s.add_argument("--last-articles", type=int, default=20,
+                   help="only the file's last N articles (default 20: the reader's held-out split)")
+    s.add_argument("--limit", type=int, default=1600, help="at most this many questions (spread over the file)")
+    s.add_argument("--false-abstention", type=float, default=0.025,
+                   help="share of answerable questions the decision may turn away (default 0.025)")
+    s.add_argument("--reader", help="reader folder (default models/reader or $QA_READER)")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(fn=main)
