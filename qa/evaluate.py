@@ -169,12 +169,21 @@ def _contains_answer(quote: str, answers: list[str]) -> bool:
 
 
 def run_squad(path: Path, limit: int | None = None, model_path: str | None = None, baselines: bool = True,
-              holdout_every: int = 4, index_dir: Path | None = None, progress: bool = True) -> dict:
-    """Index SQuAD paragraphs (holding out every ``holdout_every``-th article) and score everything."""
+              holdout_every: int = 4, index_dir: Path | None = None, progress: bool = True,
+              last_articles: int | None = None, **engine_options) -> dict:
+    """Index SQuAD paragraphs (holding out every ``holdout_every``-th article) and score everything.
+
+    ``last_articles`` keeps only the file's last N articles: with SQuAD 1.1 train, the articles the
+    reader's training leaves out (``train-reader --holdout``), a split for choosing settings that is
+    neither the training data nor the SQuAD 2.0 dev file.
+    """
     from .engine import Engine
+    from .reader.squad import load_squad
     from .retrieve import search
 
-    squad = json.loads(Path(path).read_text(encoding="utf-8"))
+    squad = {"data": load_squad(Path(path))}
+    if last_articles:
+        squad["data"] = squad["data"][-last_articles:]
     n_articles = len(squad["data"])
     held_out = {a for a in range(n_articles) if holdout_every and a % holdout_every == holdout_every - 1}
     if n_articles < 2:
@@ -186,7 +195,8 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
     if limit and limit < len(qs):
         step = len(qs) / limit
         qs = [qs[int(i * step)] for i in range(limit)]
-    engine = Engine(docs_dir=tmp / "docs", index_dir=index_dir or (tmp / "index"), model_path=model_path)
+    engine = Engine(docs_dir=tmp / "docs", index_dir=index_dir or (tmp / "index"), model_path=model_path,
+                    **engine_options)
     t = time.perf_counter()
     engine.index(progress=progress)
     index_seconds = time.perf_counter() - t
