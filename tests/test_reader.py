@@ -97,9 +97,10 @@ def test_short_training_run_lowers_the_loss_and_exports_a_working_reader(tmp_pat
     cfg = TrainConfig(data=TRAIN, out=tmp_path / "reader", limit=400, holdout=20, val_questions=40, batch_size=16,
                       max_len=128, lr=2e-4, save_every=20, eval_at=(), seed=1)
     summary = train(cfg)
-    losses = summary["losses"]
-    assert summary["steps"] == len(losses) >= 30
-    assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.3, losses
+    assert summary["steps"] == len(summary["losses"]) >= 30
+    # the loss on a fixed sample of the training windows, before and after the run
+    probe = summary["probe_loss"]
+    assert probe["end"] < probe["start"] - 0.5, probe
     assert (tmp_path / "reader" / "work" / "checkpoint.pt").is_file()
     exported = Reader(tmp_path / "reader")
     sents = ["Maria Lopez opened the new bridge in Lyon.", "It cost 40 million euros."]

@@ -133,6 +133,20 @@ def loss_fn(start, end, has_logit, t):
     return span + has, span.detach(), has.detach()
 
 
+def _probe_loss(model, examples: list[Example], bf16: bool) -> float:
+    """Mean loss of the model on ``examples`` (no update)."""
+    import torch
+
+    model.eval()
+    try:
+        t = _tensors(examples)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            s, e, h = model(t["input_ids"], t["attention_mask"], t["token_type_ids"])
+        return round(float(loss_fn(s, e, h, t)[0]), 4)
+    finally:
+        model.train()
+
+
 def _auc(pos: list[float], neg: list[float]) -> float | None:
     if not pos or not neg:
         return None
@@ -271,6 +285,9 @@ def train(cfg: TrainConfig) -> dict:
             epoch += 1
         from tqdm import tqdm
 
+        # a fixed sample of training windows whose loss is measured before and after (no batch noise)
+        probe = [examples[i] for i in random.Random(cfg.seed + 7).sample(range(len(examples)), min(64, len(examples)))]
+        probe_start = _probe_loss(model, probe, bf16) if step == 0 else None
         bar = tqdm(total=total, initial=step, desc="training reader", unit="step")
         t_start = time.time() - spent
         run_loss = run_span = run_has = 0.0
@@ -307,13 +324,14 @@ def train(cfg: TrainConfig) -> dict:
                 os.replace(tmp, ckpt)
         bar.close()
         seconds = time.time() - t_start
+        probe_end = _probe_loss(model, probe, bf16)
         summary = {"command": command,
                    "windows": len(examples), "window_stats": stats, "steps": total, "batch_size": cfg.batch_size,
                    "lr": cfg.lr, "max_len": cfg.max_len, "seed": cfg.seed, "bf16": bf16,
                    "threads": torch.get_num_threads(), "train_seconds": round(seconds),
                    "holdout_articles": cfg.holdout, "validation": curve[-1] if curve else None, "curve": curve,
                    "data": str(cfg.data), "limit": cfg.limit, "negatives": cfg.negatives, "swaps": cfg.swaps,
-                   "losses": losses}
+                   "losses": losses, "probe_loss": {"start": probe_start, "end": probe_end}}
         (work / "summary.json").write_text(json.dumps(summary, indent=1))
         _say(f"trained {total} steps in {seconds / 60:.1f} min; validation {summary['validation']}")
         if cfg.export:
