@@ -300,36 +300,43 @@ def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reade
     "it" are the earlier question's topic, which that article is about. The first window is read
     alone, and the others only when it is not confident (``STOP_HAS``).
     """
-    specs: list[WindowSpec] = []
     rows_of: list[list[int]] = []
     cands: list[Candidate] = []
-    covered: set[int] = set()
     topic_doc = int(data.sent_doc[ranked[0].sent]) if q.is_followup and ranked else None
-    for c in ranked:
-        if len(specs) >= windows:
-            break
-        doc = int(data.sent_doc[c.sent])
-        if c.sent in covered or (topic_doc is not None and doc != topic_doc):
-            continue
-        doc_rows = _doc_sentences(data, doc)
-        rows = [c.sent]
-        for side in (-1, 1):
-            r = c.sent
-            for _ in range(neighbours):
-                r += side
-                if not (doc_rows.start <= r < doc_rows.stop) or data.sent_kind[r] == 1:
-                    break
-                rows.append(r)
-        rows.sort()
-        specs.append(WindowSpec([readable(data, r).text for r in rows], rows.index(c.sent)))
-        rows_of.append(rows)
-        cands.append(c)
-        covered.update(rows)
-    readings = reader.read(q.text, specs[:1])
-    if not (readings and readings[0] is not None and readings[0].has >= STOP_HAS):
-        for r in reader.read(q.text, specs[1:]):
+
+    def windows_from(pos: int, n: int) -> tuple[list[WindowSpec], int]:
+        """Up to ``n`` more windows from the candidates at ``pos`` on; where the next one starts."""
+        specs: list[WindowSpec] = []
+        covered = {r for rows in rows_of for r in rows}
+        while pos < len(ranked) and len(specs) < n:
+            c = ranked[pos]
+            pos += 1
+            doc = int(data.sent_doc[c.sent])
+            if c.sent in covered or (topic_doc is not None and doc != topic_doc):
+                continue
+            doc_rows = _doc_sentences(data, doc)
+            rows = [c.sent]
+            for side in (-1, 1):
+                r = c.sent
+                for _ in range(neighbours):
+                    r += side
+                    if not (doc_rows.start <= r < doc_rows.stop) or data.sent_kind[r] == 1:
+                        break
+                    rows.append(r)
+            rows.sort()
+            specs.append(WindowSpec([readable(data, r).text for r in rows], rows.index(c.sent)))
+            rows_of.append(rows)
+            cands.append(c)
+            covered.update(rows)
+        return specs, pos
+
+    first, pos = windows_from(0, 1)
+    readings = reader.read(q.text, first)
+    if windows > 1 and not (readings and readings[0] is not None and readings[0].has >= STOP_HAS):
+        more, _ = windows_from(pos, windows - 1)
+        for r in reader.read(q.text, more):
             if r is not None:
-                r.window += 1
+                r.window += len(first)
             readings.append(r)
     out = []
     for r in readings:
