@@ -22,7 +22,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 FILE = "abstain.json"
-FEATURES = ("log_has", "log_not_has", "support", "dense", "lex", "key_coverage", "score")
+FEATURES = ("log_has", "log_not_has", "support", "dense", "lex", "key_coverage", "score",
+            "names_elsewhere", "names_unknown")
 #: Without a calibrated model: abstain when no window holds the answer with at least this probability.
 DEFAULT_MIN_HAS = 0.5
 
@@ -32,8 +33,14 @@ def feature_vector(feats: dict, has: float) -> np.ndarray:
     window's probability of holding the answer)."""
     h = min(max(has, 1e-6), 1 - 1e-6)
     cov = feats.get("key_coverage")
+    # a question naming 2+ things, one of them not in the evidence's article: known from other articles
+    # (the documents never connect them) or from none
+    paired = feats.get("n_names", 0) >= 2
+    elsewhere = 1.0 if paired and feats.get("elsewhere_names") else 0.0
+    unknown = 1.0 if paired and not elsewhere and feats.get("missing_names") else 0.0
     return np.array([math.log(h), math.log(1 - h), feats.get("support", 0.0), feats.get("dense", 0.0),
-                     feats.get("lex", 0.0), 1.0 if cov is None else cov, feats.get("score", 0.0)], dtype=np.float64)
+                     feats.get("lex", 0.0), 1.0 if cov is None else cov, feats.get("score", 0.0),
+                     elsewhere, unknown], dtype=np.float64)
 
 
 @dataclass
@@ -93,8 +100,48 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
     return w[:-1], float(w[-1])
 
 
+def swapped_questions(articles: list[dict], qs: list[dict], share: float, seed: int = 0,
+                      across: bool = False) -> list[dict]:
+    """In-corpus questions the documents do not answer: a share of the answerable ones asked again about
+    another name (or number) of their article, as the reader's ``--swaps`` training negatives are (and
+    as many of SQuAD 2.0's unanswerable questions are written), or with ``across`` about a name of
+    another indexed article (two things the documents never connect: "the agreement between X and Y"
+    where X and Y are in different articles)."""
+    import random
+
+    from .reader.squad import _article_names, _norm, _swapped
+
+    rng = random.Random(seed + (1 if across else 0))
+    names: dict[int, list[str]] = {}
+
+    def names_of(a: int) -> list[str]:
+        if a not in names:
+            names[a] = _article_names(articles[a])
+        return names[a]
+
+    indexed = sorted({q["article"] for q in qs if not q["ooc"]})
+    out = []
+    for q in qs:
+        if q["ooc"] or q.get("swapped") or rng.random() >= share:
+            continue
+        a = q["article"]
+        p = int(q["doc"].split("_p")[1].split(".")[0])
+        if across:
+            others = [b for b in indexed if b != a]
+            if not others:
+                continue
+            text = _norm(" ".join(para["context"] for para in articles[a]["paragraphs"]))
+            pool = [n for n in names_of(rng.choice(others)) if _norm(n) not in text]
+        else:
+            text, pool = _norm(articles[a]["paragraphs"][p]["context"]), names_of(a)
+        other = _swapped(rng, q["question"], text, pool)
+        if other:
+            out.append(dict(q, id=q["id"] + ("-across" if across else "-swap"), question=other, swapped=True))
+    return out
+
+
 def calibrate(path: Path, last_articles: int | None, limit: int | None, false_abstention: float,
-              out: Path | None = None, progress: bool = True) -> AbstainModel:
+              out: Path | None = None, progress: bool = True, swaps: float = 0.0, pairs: float = 0.0) -> AbstainModel:
     """Answer the questions of a SQuAD-format file (as ``qa eval --squad`` does), fit the model on
     the ones the retrieval checks let through, and set the threshold for ``false_abstention``."""
     import tempfile
@@ -113,6 +160,9 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
     if limit and limit < len(qs):
         step = len(qs) / limit
         qs = [qs[int(i * step)] for i in range(limit)]
+    extra = swapped_questions(articles, qs, swaps) if swaps else []
+    extra += swapped_questions(articles, qs, pairs, across=True) if pairs else []
+    qs += extra
     engine = Engine(docs_dir=tmp / "docs", index_dir=tmp / "index", **({"reader_path": out} if out else {}))
     engine.index(progress=progress)
     rows, labels, pre = [], [], []
@@ -125,9 +175,11 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
         tr = engine.trace(q["question"], k=3)
         passed = "has_answer" in (tr.features or {})
         pre.append(not passed)
-        labels.append(1 if q["ooc"] else 0)
+        labels.append(1 if q["ooc"] or q.get("swapped") else 0)
         rows.append(feature_vector(tr.features, tr.features["has_answer"]) if passed else None)
     labels = np.array(labels)
+    swapped = np.array([bool(q.get("swapped")) for q in qs])
+    ooc = np.array([bool(q["ooc"]) for q in qs])
     pre = np.array(pre)
     keep = ~pre
     X = np.array([r for r in rows if r is not None])
@@ -142,13 +194,28 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
     threshold = float(zs[int(budget)]) if int(budget) < len(zs) else float(zs[-1]) - 1e-6
     abstained = pre.copy()
     abstained[keep] = z > threshold
+
+    def at(rate: float) -> dict:
+        """Where another false-abstention target would put the decision on this split."""
+        b = max(0.0, rate * n_answerable - int((pre & (labels == 0)).sum()))
+        t = float(zs[int(b)]) if int(b) < len(zs) else float(zs[-1]) - 1e-6
+        ab = pre.copy()
+        ab[keep] = z > t
+        row = {"target": rate, "false_abstention": round(float(ab[labels == 0].mean()), 4),
+               "out_of_corpus_abstention": round(float(ab[ooc].mean()), 4)}
+        if swapped.any():
+            row["swapped_abstention"] = round(float(ab[swapped].mean()), 4)
+        return row
     fit = {"data": str(path), "last_articles": last_articles, "questions": len(qs),
-           "answerable": n_answerable, "out_of_corpus": int((labels == 1).sum()),
+           "answerable": n_answerable, "out_of_corpus": int(ooc.sum()),
+           "swapped": int(swapped.sum()), "swaps": swaps, "pairs": pairs,
            "target_false_abstention": false_abstention,
            "false_abstention": round(float(abstained[labels == 0].mean()), 4),
-           "out_of_corpus_abstention": round(float(abstained[labels == 1].mean()), 4),
+           "out_of_corpus_abstention": round(float(abstained[ooc].mean()), 4),
+           "swapped_abstention": round(float(abstained[swapped].mean()), 4) if swapped.any() else None,
            "before_reading": {"false_abstention": round(float(pre[labels == 0].mean()), 4),
-                              "out_of_corpus_abstention": round(float(pre[labels == 1].mean()), 4)},
+                              "out_of_corpus_abstention": round(float(pre[ooc].mean()), 4)},
+           "curve": [at(r) for r in (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)],
            "command": "python -m qa " + " ".join(sys.argv[1:]) if "calibrate" in sys.argv else None}
     model = AbstainModel(coef=[round(float(c), 6) for c in coef], intercept=round(intercept, 6),
                          threshold=round(threshold, 6), fit=fit)
@@ -158,7 +225,8 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
 
 def main(args) -> int:
     model = calibrate(Path(args.squad), args.last_articles, args.limit, args.false_abstention,
-                      Path(args.reader) if args.reader else None, progress=not args.quiet)
+                      Path(args.reader) if args.reader else None, progress=not args.quiet, swaps=args.swaps,
+                      pairs=args.pairs)
     print(json.dumps(asdict(model), indent=1))
     return 0
 
@@ -174,5 +242,11 @@ def add_parser(sub) -> None:
     s.add_argument("--false-abstention", type=float, default=0.025,
                    help="share of answerable questions the decision may turn away (default 0.025)")
     s.add_argument("--reader", help="reader folder (default models/reader or $QA_READER)")
+    s.add_argument("--swaps", type=float, default=0.0,
+                   help="share of in-corpus questions also asked about another name of their article, "
+                        "as questions to turn away")
+    s.add_argument("--pairs", type=float, default=0.0,
+                   help="share of in-corpus questions also asked about a name of another indexed article, "
+                        "as questions to turn away")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(fn=main)

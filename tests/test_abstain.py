@@ -25,3 +25,45 @@ def test_model_abstains_on_a_window_unlikely_to_hold_the_answer(tmp_path):
     assert again.coef == model.coef and again.threshold == model.threshold
     assert AbstainModel.load(tmp_path / "nothing") is None
     assert feature_vector(feats, 0.0).shape == (len(FEATURES),) and np.isfinite(feature_vector(feats, 1.0)).all()
+
+
+def test_names_the_evidence_lacks_are_features_of_the_model():
+    base = {"support": 0.6, "dense": 0.6, "lex": 0.6, "key_coverage": 1.0, "score": 0.8}
+    elsewhere = dict(base, n_names=2, elsewhere_names=["Huawei"], missing_names=["Huawei"])
+    unknown = dict(base, n_names=2, elsewhere_names=[], missing_names=["Fudan"])
+    one_name = dict(base, n_names=1, elsewhere_names=["Huawei"], missing_names=["Huawei"])
+    i, j = FEATURES.index("names_elsewhere"), FEATURES.index("names_unknown")
+    assert feature_vector(elsewhere, 0.5)[[i, j]].tolist() == [1.0, 0.0]
+    assert feature_vector(unknown, 0.5)[[i, j]].tolist() == [0.0, 1.0]
+    assert feature_vector(one_name, 0.5)[[i, j]].tolist() == [0.0, 0.0]  # nothing to pair it with
+    assert feature_vector(base, 0.5)[[i, j]].tolist() == [0.0, 0.0]
+
+
+def test_swapped_questions_ask_about_a_name_their_paragraph_does_not_say():
+    from qa.abstain import swapped_questions
+
+    ctx = ("The Treaty of Paris was signed by Britain and France in 1763. "
+           "Later, the Congress of Vienna met in Austria.")
+    articles = [{"title": "Treaties", "paragraphs": [
+        {"context": ctx, "qas": []},
+        {"context": "Prussia and Russia were not at the Treaty of Paris signing.", "qas": []}]}]
+    qs = [{"id": "q1", "question": "Who signed the Treaty of Paris?", "doc": "a000_p000.html", "article": 0,
+           "impossible": False, "answers": ["Britain and France"], "ooc": False},
+          {"id": "q2", "question": "Who signed the Treaty of Paris?", "doc": "a000_p000.html", "article": 0,
+           "impossible": False, "answers": ["Britain and France"], "ooc": True}]
+    out = swapped_questions(articles, qs, share=1.0)
+    assert [q["id"] for q in out] == ["q1-swap"]  # never from an article left out of the index
+    swapped = out[0]["question"]
+    assert swapped != qs[0]["question"] and out[0]["swapped"]
+    assert "Treaty of Paris" not in swapped  # the name it asked about, replaced by one the paragraph lacks
+
+    # across articles: a name only another indexed article says (the documents never connect the two)
+    articles.append({"title": "Rivers", "paragraphs": [{"context": "The Danube flows through Vienna.", "qas": []}]})
+    qs[1] = dict(qs[1], doc="a001_p000.html", article=1, ooc=False, question="Where does the Danube flow?")
+    across = swapped_questions(articles, qs, share=1.0, across=True)
+    assert across and all(q["id"].endswith("-across") and q["swapped"] for q in across)
+    by_id = {q["id"]: q["question"] for q in across}
+    if "q2-across" in by_id:
+        assert "Danube" not in by_id["q2-across"]
+    if "q1-across" in by_id:
+        assert "Treaty of Paris" not in by_id["q1-across"] and ("Danube" in by_id["q1-across"] or "Vienna" in by_id["q1-across"])
