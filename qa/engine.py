@@ -150,18 +150,23 @@ class Engine:
         else:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if q.answer_type in ("who", "person"):
-                self._use_signings(ans, q, k)
+                ans = self._use_signings(ans, q, k)
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
 
-    def _use_signings(self, ans: Answer, q: Question, k: int) -> None:
+    def _use_signings(self, ans: Answer, q: Question, k: int) -> Answer:
         """For "who signed ... with X": all signatories of the matching signing event, citing its quote."""
         from .signings import WHO_SIGNED_RE, answer_from_signings, signings_for_engine
 
         if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text):
-            return
+            return ans
         hit = answer_from_signings(signings_for_engine(self), q.search_text)
+        if hit and hit.get("no_event"):
+            # the documents' signings never put these parties together: the reader's answer is about
+            # another agreement
+            why = "no signing between " + " and ".join(hit["names"]) + " is in the documents"
+            return Answer.not_found(ans.question, resolved=ans.resolved_question, why=why)
         if not hit or not hit.get("answer"):
-            return
+            return ans
         quote, start = hit["quote"], hit["start"]
         cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == start)]
         meta = self.data.manifest["docs"].get(hit["doc"], {})
@@ -182,6 +187,7 @@ class Engine:
                 c.answer_start = c.answer_end = None
                 c.answer_spans = None
         ans.answer = hit["answer"]
+        return ans
 
     # -- documents ----------------------------------------------------------------------
     def documents(self) -> list[dict]:

@@ -929,8 +929,17 @@ def _join(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _connects(ev: SigningEvent, names: list[str]) -> bool:
+    """Whether one event (with or without known signatories) names all of ``names``."""
+    tokens = _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement)
+    for p in ev.parties:
+        tokens |= _tokens(p)
+    return all((_tokens(n) - QUESTION_STOP) <= tokens for n in names)
+
+
 def answer_from_signings(events: list[SigningEvent], question: str) -> dict | None:
-    """Answer "who signed the agreement with X / between X and Y" from the table, or None."""
+    """Answer "who signed the agreement with X / between X and Y" from the table, or None; for "between
+    X and Y" when no event names them all, ``{"no_event": True, "names": [...]}``."""
     if not question or not WHO_SIGNED_RE.search(question):
         return None
     q = question.strip().rstrip("?").strip()
@@ -972,6 +981,9 @@ def answer_from_signings(events: list[SigningEvent], question: str) -> dict | No
             if ok:
                 scored.append((score, ev))
         if not scored:
+            if len(names) >= 2 and not any(_connects(ev, names) for ev in events):
+                # "between X and Y": the documents record signings, none of them between these parties
+                return {"no_event": True, "names": [n.strip() for n in names]}
             return None
         scored.sort(key=lambda x: -x[0])
         if len(scored) > 1 and scored[0][0] == scored[1][0] and scored[0][1].doc != scored[1][1].doc:

@@ -206,3 +206,10 @@ def test_cli_json(own, capsys):
     assert {e["doc"] for e in out} == {"passive_rail.txt", "two_deals_forum.txt", "research_pact.txt",
                                        "inked_battery.txt"}
     assert not re.search(r"\bTraceback\b", json.dumps(out))
+
+
+def test_between_parties_no_event_connects_is_said(seed_events):
+    a = answer_from_signings(seed_events, "Who signed the agreement between Shanghai Electric and Zhejiang University of Technology?")
+    assert a and a.get("no_event") and len(a["names"]) == 2
+    a = answer_from_signings(seed_events, "Who signed the agreement between Shanghai Electric and Tsinghua University?")
+    assert a and not a.get("no_event") and "Zeng Rong" in a["answer"]
