@@ -304,8 +304,9 @@ def train(cfg: TrainConfig) -> dict:
             sched.step()
             opt.zero_grad(set_to_none=True)
             step += 1
-            losses.append(round(float(loss.detach()), 4))
-            run_loss = 0.98 * run_loss + 0.02 * float(loss) if step > 1 else float(loss)
+            value = float(loss.detach())
+            losses.append(round(value, 4))
+            run_loss = 0.98 * run_loss + 0.02 * value if step > 1 else value
             run_span = 0.98 * run_span + 0.02 * float(span_l) if step > 1 else float(span_l)
             run_has = 0.98 * run_has + 0.02 * float(has_l) if step > 1 else float(has_l)
             bar.update(1)
