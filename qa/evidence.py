@@ -285,35 +285,29 @@ def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reade
     """
     rows_of: list[list[int]] = []
     cands: list[Candidate] = []
+    specs: list[WindowSpec] = []
+    covered: set[int] = set()
     topic_doc = int(data.sent_doc[ranked[0].sent]) if q.is_followup and ranked else None
-
-    def windows_from(pos: int, n: int) -> tuple[list[WindowSpec], int]:
-        """Up to ``n`` more windows from the candidates at ``pos`` on; where the next one starts."""
-        specs: list[WindowSpec] = []
-        covered = {r for rows in rows_of for r in rows}
-        while pos < len(ranked) and len(specs) < n:
-            c = ranked[pos]
-            pos += 1
-            doc = int(data.sent_doc[c.sent])
-            if c.sent in covered or (topic_doc is not None and doc != topic_doc):
-                continue
-            doc_rows = _doc_sentences(data, doc)
-            rows = [c.sent]
-            for side in (-1, 1):
-                r = c.sent
-                for _ in range(neighbours):
-                    r += side
-                    if not (doc_rows.start <= r < doc_rows.stop) or data.sent_kind[r] == 1:
-                        break
-                    rows.append(r)
-            rows.sort()
-            specs.append(WindowSpec([readable(data, r).text for r in rows], rows.index(c.sent)))
-            rows_of.append(rows)
-            cands.append(c)
-            covered.update(rows)
-        return specs, pos
-
-    specs, _ = windows_from(0, windows)
+    for c in ranked:
+        if len(specs) >= windows:
+            break
+        doc = int(data.sent_doc[c.sent])
+        if c.sent in covered or (topic_doc is not None and doc != topic_doc):
+            continue
+        doc_rows = _doc_sentences(data, doc)
+        rows = [c.sent]
+        for side in (-1, 1):
+            r = c.sent
+            for _ in range(neighbours):
+                r += side
+                if not (doc_rows.start <= r < doc_rows.stop) or data.sent_kind[r] == 1:
+                    break
+                rows.append(r)
+        rows.sort()
+        specs.append(WindowSpec([readable(data, r).text for r in rows], rows.index(c.sent)))
+        rows_of.append(rows)
+        cands.append(c)
+        covered.update(rows)
     readings = reader.read(q.text, specs)
     out = []
     for r in readings:
