@@ -143,7 +143,7 @@ def swapped_questions(articles: list[dict], qs: list[dict], share: float, seed: 
 def calibrate(path: Path, last_articles: int | None, limit: int | None, false_abstention: float,
               out: Path | None = None, progress: bool = True, swaps: float = 0.0, pairs: float = 0.0) -> AbstainModel:
     """Answer the questions of a SQuAD-format file (as ``qa eval --squad`` does), fit the model on
-    the ones the retrieval checks let through, and set the threshold for ``false_abstention``."""
+    the ones that reach the reader, and set the threshold for ``false_abstention``."""
     import tempfile
 
     from .engine import Engine
@@ -187,35 +187,30 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
     z = X @ coef + intercept
     answerable = labels[keep] == 0
     n_answerable = int((labels == 0).sum())
-    # the threshold: the (1 - share)-quantile of the answerable questions' scores, where the share of
-    # them the model may still turn away is the target minus what the retrieval checks already did
-    budget = max(0.0, false_abstention * n_answerable - int((pre & (labels == 0)).sum()))
     zs = np.sort(z[answerable])[::-1]
-    threshold = float(zs[int(budget)]) if int(budget) < len(zs) else float(zs[-1]) - 1e-6
-    abstained = pre.copy()
-    abstained[keep] = z > threshold
 
-    def at(rate: float) -> dict:
-        """Where another false-abstention target would put the decision on this split."""
-        b = max(0.0, rate * n_answerable - int((pre & (labels == 0)).sum()))
-        t = float(zs[int(b)]) if int(b) < len(zs) else float(zs[-1]) - 1e-6
+    def threshold_for(rate: float) -> float:
+        """The (1 - share)-quantile of the answerable questions' scores, where the share of them the
+        model may still turn away is ``rate`` minus what was turned away before reading."""
+        budget = int(max(0.0, rate * n_answerable - int((pre & (labels == 0)).sum())))
+        return float(zs[budget]) if budget < len(zs) else float(zs[-1]) - 1e-6
+
+    def rates(t: float) -> dict:
+        """False, out-of-corpus and swapped-question abstention on this split at threshold ``t``."""
         ab = pre.copy()
         ab[keep] = z > t
-        row = {"target": rate, "false_abstention": round(float(ab[labels == 0].mean()), 4),
-               "out_of_corpus_abstention": round(float(ab[ooc].mean()), 4)}
-        if swapped.any():
-            row["swapped_abstention"] = round(float(ab[swapped].mean()), 4)
-        return row
+        return {"false_abstention": round(float(ab[labels == 0].mean()), 4),
+                "out_of_corpus_abstention": round(float(ab[ooc].mean()), 4),
+                "swapped_abstention": round(float(ab[swapped].mean()), 4) if swapped.any() else None}
+
+    threshold = threshold_for(false_abstention)
     fit = {"data": str(path), "last_articles": last_articles, "questions": len(qs),
            "answerable": n_answerable, "out_of_corpus": int(ooc.sum()),
            "swapped": int(swapped.sum()), "swaps": swaps, "pairs": pairs,
-           "target_false_abstention": false_abstention,
-           "false_abstention": round(float(abstained[labels == 0].mean()), 4),
-           "out_of_corpus_abstention": round(float(abstained[ooc].mean()), 4),
-           "swapped_abstention": round(float(abstained[swapped].mean()), 4) if swapped.any() else None,
+           "target_false_abstention": false_abstention, **rates(threshold),
            "before_reading": {"false_abstention": round(float(pre[labels == 0].mean()), 4),
                               "out_of_corpus_abstention": round(float(pre[ooc].mean()), 4)},
-           "curve": [at(r) for r in (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)],
+           "curve": [{"target": r, **rates(threshold_for(r))} for r in (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)],
            "command": "python -m qa " + " ".join(sys.argv[1:]) if "calibrate" in sys.argv else None}
     model = AbstainModel(coef=[round(float(c), 6) for c in coef], intercept=round(intercept, 6),
                          threshold=round(threshold, 6), fit=fit)
