@@ -929,11 +929,19 @@ def _join(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _party_tokens(ev: SigningEvent) -> list[set[str]]:
+    """The tokens of each party of an event, and of each signatory's organisation."""
+    return [_tokens(p) for p in ev.parties] + [_tokens(s.organization) for s in ev.signatories]
+
+
+def _event_tokens(ev: SigningEvent) -> set[str]:
+    """Every token an event says: title, quote, agreement, parties."""
+    return _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*_party_tokens(ev))
+
+
 def _connects(ev: SigningEvent, names: list[str]) -> bool:
     """Whether one event (with or without known signatories) names all of ``names``."""
-    tokens = _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement)
-    for p in ev.parties:
-        tokens |= _tokens(p)
+    tokens = _event_tokens(ev)
     return all((_tokens(n) - QUESTION_STOP) <= tokens for n in names)
 
 
@@ -960,8 +968,8 @@ def answer_from_signings(events: list[SigningEvent], question: str) -> dict | No
         for ev in events:
             if not ev.signatories:
                 continue
-            party_tokens = [_tokens(p) for p in ev.parties] + [_tokens(s.organization) for s in ev.signatories]
-            context = _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*party_tokens)
+            party_tokens = _party_tokens(ev)
+            context = _event_tokens(ev)
             score = 0.0
             ok = True
             for name in names:
