@@ -590,7 +590,8 @@ def markdown(result: dict, command: str) -> str:
         "## Where the time of a question goes",
         "",
         "Mean milliseconds per question by stage (`search` includes `faiss` and `bm25`; `reader` is the trained "
-        "reader: its windows and the ONNX model; spaCy, where it still runs, is inside `decide`). "
+        "reader: its windows and the ONNX model; spaCy is no longer on the question path, except for the signing "
+        "table a first \"who signed\" question builds once per index version). "
         "\"ask / retrieval\" in the table above is the mean ask time over the retrieval stages alone "
         "(`encode_query` + `search`).",
         "",
