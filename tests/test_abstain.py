@@ -58,12 +58,11 @@ def test_swapped_questions_ask_about_a_name_their_paragraph_does_not_say():
     assert "Treaty of Paris" not in swapped  # the name it asked about, replaced by one the paragraph lacks
 
     # across articles: a name only another indexed article says (the documents never connect the two)
-    articles.append({"title": "Rivers", "paragraphs": [{"context": "The Danube flows through Vienna.", "qas": []}]})
-    qs[1] = dict(qs[1], doc="a001_p000.html", article=1, ooc=False, question="Where does the Danube flow?")
-    across = swapped_questions(articles, qs, share=1.0, across=True)
-    assert across and all(q["id"].endswith("-across") and q["swapped"] for q in across)
-    by_id = {q["id"]: q["question"] for q in across}
-    if "q2-across" in by_id:
-        assert "Danube" not in by_id["q2-across"]
-    if "q1-across" in by_id:
-        assert "Treaty of Paris" not in by_id["q1-across"] and ("Danube" in by_id["q1-across"] or "Vienna" in by_id["q1-across"])
+    articles.append({"title": "Rivers", "paragraphs": [{"context": "Ships on the Blue Danube pass Budapest.", "qas": []}]})
+    qs[1] = dict(qs[1], doc="a001_p000.html", article=1, ooc=False, question="Where do ships on the Blue Danube go?")
+    across = {q["id"]: q for q in swapped_questions(articles, qs, share=1.0, across=True)}
+    assert sorted(across) == ["q1-across", "q2-across"] and all(q["swapped"] for q in across.values())
+    q1, q2 = across["q1-across"]["question"], across["q2-across"]["question"]
+    assert "Treaty of Paris" not in q1 and ("Blue Danube" in q1 or "Budapest" in q1)
+    assert "Blue Danube" not in q2 and any(n in q2 for n in ("Treaty of Paris", "Britain", "France", "Congress of Vienna",
+                                                             "Vienna", "Austria", "Prussia", "Russia", "Paris"))
