@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 FILE = "abstain.json"
 FEATURES = ("log_has", "log_not_has", "support", "dense", "lex", "key_coverage", "score",
             "names_elsewhere", "names_unknown")
+#: The gate before reading sees the evidence features only (no reader output).
+GATE_FEATURES = FEATURES[2:]
 #: Without a calibrated model: abstain when no window holds the answer with at least this probability.
 DEFAULT_MIN_HAS = 0.5
 
@@ -52,9 +54,20 @@ class AbstainModel:
     threshold: float
     features: tuple[str, ...] = FEATURES
     fit: dict = field(default_factory=dict)
+    #: A model of the same kind over ``GATE_FEATURES`` (``coef``, ``intercept``, ``threshold``) that
+    #: turns a question away before the reader runs; None: every retrieved question is read.
+    gate: dict | None = None
 
     def logit(self, feats: dict, has: float) -> float:
         return float(np.dot(self.coef, feature_vector(feats, has)) + self.intercept)
+
+    def gated(self, feats: dict) -> bool:
+        """Whether the gate turns the question away before reading."""
+        if not self.gate:
+            return False
+        z = float(np.dot(self.gate["coef"], feature_vector(feats, 0.5)[2:]) + self.gate["intercept"])
+        feats["gate_logit"] = z
+        return z > self.gate["threshold"]
 
     def abstain(self, feats: dict, has: float) -> bool:
         return self.logit(feats, has) > self.threshold
@@ -69,8 +82,13 @@ class AbstainModel:
         if tuple(d.get("features", ())) != FEATURES:
             log.warning("%s was fitted on other features; run python -m qa calibrate", path)
             return None
+        gate = d.get("gate")
+        if gate is not None and len(gate.get("coef", ())) != len(GATE_FEATURES):
+            log.warning("the gate in %s was fitted on other features; it is not used (run python -m qa calibrate)",
+                        path)
+            gate = None
         return cls(coef=[float(x) for x in d["coef"]], intercept=float(d["intercept"]),
-                   threshold=float(d["threshold"]), fit=d.get("fit", {}))
+                   threshold=float(d["threshold"]), fit=d.get("fit", {}), gate=gate)
 
     def save(self, folder: Path) -> Path:
         path = Path(folder) / FILE
@@ -141,9 +159,15 @@ def swapped_questions(articles: list[dict], qs: list[dict], share: float, seed: 
 
 
 def calibrate(path: Path, last_articles: int | None, limit: int | None, false_abstention: float,
-              out: Path | None = None, progress: bool = True, swaps: float = 0.0, pairs: float = 0.0) -> AbstainModel:
+              out: Path | None = None, progress: bool = True, swaps: float = 0.0, pairs: float = 0.0,
+              gate_false_abstention: float = 0.0) -> AbstainModel:
     """Answer the questions of a SQuAD-format file (as ``qa eval --squad`` does), fit the model on
-    the ones that reach the reader, and set the threshold for ``false_abstention``."""
+    the ones that reach the reader, and set the threshold for ``false_abstention``.
+
+    With ``gate_false_abstention`` > 0, a second model over the evidence features alone is fitted too
+    and set to turn away at most that share of the answerable questions before the reader runs (a
+    question it turns away costs no reading); the reader model's threshold keeps the total at
+    ``false_abstention``."""
     import tempfile
 
     from .engine import Engine
@@ -171,6 +195,9 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
         from tqdm import tqdm
 
         it = tqdm(qs, desc="answering", unit="question")
+    engine.reader  # loads the abstention model: without its gate, every question is read
+    if engine._abstain is not None:
+        engine._abstain.gate = None
     for q in it:
         tr = engine.trace(q["question"], k=3)
         passed = "has_answer" in (tr.features or {})
@@ -188,17 +215,34 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
     answerable = labels[keep] == 0
     n_answerable = int((labels == 0).sum())
     zs = np.sort(z[answerable])[::-1]
+    gate = None
+    if gate_false_abstention > 0:
+        G = X[:, 2:]
+        g_coef, g_intercept = fit_logistic(G, labels[keep])
+        gz = G @ g_coef + g_intercept
+        gs = np.sort(gz[answerable])[::-1]
+        budget = int(gate_false_abstention * n_answerable)
+        g_threshold = float(gs[budget]) if budget < len(gs) else float(gs[-1]) - 1e-6
+        gate = {"coef": [round(float(c), 6) for c in g_coef], "intercept": round(g_intercept, 6),
+                "threshold": round(g_threshold, 6), "features": list(GATE_FEATURES),
+                "target_false_abstention": gate_false_abstention}
+        gated = np.zeros_like(pre)
+        gated[keep] = gz > g_threshold
+        gate.update(false_abstention=round(float(gated[labels == 0].mean()), 4),
+                    out_of_corpus_abstention=round(float(gated[ooc].mean()), 4))
+        pre = pre | gated
 
     def threshold_for(rate: float) -> float:
         """The (1 - share)-quantile of the answerable questions' scores, where the share of them the
         model may still turn away is ``rate`` minus what was turned away before reading."""
         budget = int(max(0.0, rate * n_answerable - int((pre & (labels == 0)).sum())))
-        return float(zs[budget]) if budget < len(zs) else float(zs[-1]) - 1e-6
+        zs_left = zs if gate is None else np.sort(z[answerable & ~pre[keep]])[::-1]
+        return float(zs_left[budget]) if budget < len(zs_left) else float(zs_left[-1]) - 1e-6
 
     def rates(t: float) -> dict:
         """False, out-of-corpus and swapped-question abstention on this split at threshold ``t``."""
         ab = pre.copy()
-        ab[keep] = z > t
+        ab[keep] |= z > t
         return {"false_abstention": round(float(ab[labels == 0].mean()), 4),
                 "out_of_corpus_abstention": round(float(ab[ooc].mean()), 4),
                 "swapped_abstention": round(float(ab[swapped].mean()), 4) if swapped.any() else None}
@@ -213,7 +257,7 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
            "curve": [{"target": r, **rates(threshold_for(r))} for r in (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)],
            "command": "python -m qa " + " ".join(sys.argv[1:]) if "calibrate" in sys.argv else None}
     model = AbstainModel(coef=[round(float(c), 6) for c in coef], intercept=round(intercept, 6),
-                         threshold=round(threshold, 6), fit=fit)
+                         threshold=round(threshold, 6), fit=fit, gate=gate)
     model.save(Path(out) if out else engine.reader.folder)
     return model
 
@@ -221,7 +265,7 @@ def calibrate(path: Path, last_articles: int | None, limit: int | None, false_ab
 def main(args) -> int:
     model = calibrate(Path(args.squad), args.last_articles, args.limit, args.false_abstention,
                       Path(args.reader) if args.reader else None, progress=not args.quiet, swaps=args.swaps,
-                      pairs=args.pairs)
+                      pairs=args.pairs, gate_false_abstention=args.gate)
     print(json.dumps(asdict(model), indent=1))
     return 0
 
@@ -243,5 +287,8 @@ def add_parser(sub) -> None:
     s.add_argument("--pairs", type=float, default=0.0,
                    help="share of in-corpus questions also asked about a name of another indexed article, "
                         "as questions to turn away")
+    s.add_argument("--gate", type=float, default=0.0,
+                   help="also fit a gate that turns questions away before reading, at this share of the "
+                        "answerable questions (part of --false-abstention; 0: no gate)")
     s.add_argument("-q", "--quiet", action="store_true")
     s.set_defaults(fn=main)

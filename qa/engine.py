@@ -14,7 +14,7 @@ from .answer import Answer, Citation, validate_question
 from .config import Config, load_config, setup_offline_env
 from .documents import Document, load_document
 from .embedder import Embedder
-from .evidence import IdfTable, build_answer, decide, rank_sentences, read_candidates, reader_decision
+from .evidence import IdfTable, build_answer, decide, gate_decision, rank_sentences, read_candidates, reader_decision
 from .indexer import IndexReport, update_index
 from .question import Question, parse_question
 from .reader.reader import Reader
@@ -142,6 +142,10 @@ class Engine:
         ranked = rank_sentences(data, q, qvec, hits, self._idf)
         abstain, why, feats = decide(data, q, ranked, self._idf)
         reads = []
+        if not abstain:
+            self.reader  # loads abstain.json with it
+            abstain, why = gate_decision(feats, self._abstain)
+            feats["gated"] = abstain
         if not abstain:
             reads = read_candidates(data, q, ranked, self.reader, self.config.reader_windows)
             abstain, why = reader_decision(reads, feats, self._abstain)

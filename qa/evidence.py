@@ -27,8 +27,9 @@ from .textmap import Block
 
 #: Evidence sentence score weights (dense, lexical, passage, exact phrase).
 W_DENSE, W_LEX, W_PASSAGE, W_PHRASE = 0.4, 0.4, 0.2, 0.15
-#: The reader reads windows of the best candidate sentences not yet read, each with this many
-#: neighbours on either side, and ranks its spans by log P(window holds the answer) + W_EVIDENCE *
+#: The reader reads windows of the best candidate sentences not yet read, each with
+#: ``read_neighbours`` of ``reader.json`` neighbours on either side (this value for a reader without
+#: one), and ranks its spans by log P(window holds the answer) + W_EVIDENCE *
 #: the candidate's evidence score (chosen on the reader's held-out split; the span's own probability
 #: did not help there: see docs/evaluation.md).
 READ_NEIGHBOURS = 1
@@ -273,7 +274,7 @@ def decide(data: IndexData, q: Question, ranked: list[Candidate], idf: IdfTable)
 
 
 def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reader: Reader, windows: int,
-                    neighbours: int = READ_NEIGHBOURS) -> list[Read]:
+                    neighbours: int | None = None) -> list[Read]:
     """Let the reader read ``windows`` of the best candidate sentences with their neighbours; its
     spans, best first.
 
@@ -283,6 +284,8 @@ def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reade
     batch: stopping after a confident first window was as good on the held-out split but got a seed
     question wrong (docs/evaluation.md).
     """
+    if neighbours is None:
+        neighbours = int(reader.meta.get("read_neighbours", READ_NEIGHBOURS))
     rows_of: list[list[int]] = []
     cands: list[Candidate] = []
     specs: list[WindowSpec] = []
@@ -317,6 +320,14 @@ def read_candidates(data: IndexData, q: Question, ranked: list[Candidate], reade
         score = math.log(max(r.has, 1e-6)) + W_EVIDENCE * c.score
         out.append(Read(rows_of[r.window][r.sentence], r.start, r.end, r.has, r.span, c.score, r.window, score))
     return sorted(out, key=lambda x: -x.score)
+
+
+def gate_decision(feats: dict, model: AbstainModel | None) -> tuple[bool, str]:
+    """Abstain before reading when the evidence alone says the documents do not answer it (the
+    calibrated gate of ``abstain.json``, set to turn away almost no answerable question)."""
+    if model is None or not model.gated(feats):
+        return False, ""
+    return True, _why(feats)
 
 
 def reader_decision(reads: list[Read], feats: dict, model: AbstainModel | None) -> tuple[bool, str]:

@@ -1,7 +1,7 @@
 """The abstention model fitted after reading: its logistic fit and its decision."""
 import numpy as np
 
-from qa.abstain import FEATURES, AbstainModel, feature_vector, fit_logistic
+from qa.abstain import FEATURES, GATE_FEATURES, AbstainModel, feature_vector, fit_logistic
 
 
 def test_logistic_fit_separates_and_orders_by_the_informative_feature():
@@ -25,6 +25,28 @@ def test_model_abstains_on_a_window_unlikely_to_hold_the_answer(tmp_path):
     assert again.coef == model.coef and again.threshold == model.threshold
     assert AbstainModel.load(tmp_path / "nothing") is None
     assert feature_vector(feats, 0.0).shape == (len(FEATURES),) and np.isfinite(feature_vector(feats, 1.0)).all()
+
+
+def test_gate_turns_away_weak_evidence_before_reading_and_survives_a_save(tmp_path):
+    strong = {"support": 0.8, "dense": 0.7, "lex": 0.7, "key_coverage": 1.0, "score": 0.9}
+    weak = {"support": 0.1, "dense": 0.1, "lex": 0.0, "key_coverage": 0.0, "score": 0.1}
+    g = [0.0] * len(GATE_FEATURES)
+    g[GATE_FEATURES.index("support")] = -10.0  # z = 5 - 10 * support: high when little supports it
+    model = AbstainModel(coef=[0.0] * len(FEATURES), intercept=0.0, threshold=1.0,
+                         gate={"coef": g, "intercept": 5.0, "threshold": 2.0})
+    assert model.gated(weak) and not model.gated(strong)
+    assert weak["gate_logit"] == 4.0  # the trace shows what the gate saw
+    model.save(tmp_path)
+    again = AbstainModel.load(tmp_path)
+    assert again.gate["coef"] == g and again.gated(dict(weak))
+    assert not AbstainModel(coef=model.coef, intercept=0.0, threshold=1.0).gated(weak)  # no gate: all read
+    # a gate fitted on other features is not used
+    import json
+
+    d = json.loads((tmp_path / "abstain.json").read_text())
+    d["gate"]["coef"] = d["gate"]["coef"] + [1.0]
+    (tmp_path / "abstain.json").write_text(json.dumps(d))
+    assert AbstainModel.load(tmp_path).gate is None
 
 
 def test_names_the_evidence_lacks_are_features_of_the_model():
