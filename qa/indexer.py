@@ -35,6 +35,9 @@ class IndexReport:
     embedded_passages: int = 0
     seconds: float = 0.0
     written: bool = False
+    extracted_docs: int = 0  # documents whose signings were extracted in this run
+    signings: int = 0  # signing events stored in the index
+    extract_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -54,6 +57,9 @@ class IndexReport:
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         lines.append(f"{self.passages} passages in the index; {self.embedded_passages} embedded in {self.seconds:.1f}s")
+        if self.extracted_docs:
+            lines.append(f"signings extracted from {self.extracted_docs} document(s) in {self.extract_seconds:.1f}s; "
+                         f"{self.signings} in the index")
         return "\n".join(lines)
 
 
@@ -73,6 +79,7 @@ class _DocData:
     passage_texts: list[str]
     passage_vecs: np.ndarray | None = None
     sent_vecs: np.ndarray | None = None
+    facts: dict | None = None  # what extraction found (``{"signings": [...]}``); None: not extracted yet
 
 
 def _from_document(doc: Document, cfg: Config) -> _DocData:
@@ -102,6 +109,40 @@ def _from_document(doc: Document, cfg: Config) -> _DocData:
         dd._title = heads[0]  # type: ignore[attr-defined]
     dd._offsets = offsets  # type: ignore[attr-defined]
     return dd
+
+
+def _stored_facts(data: store.IndexData) -> dict:
+    """The facts an index stored per document, when of the current extraction version (else none)."""
+    from .signings import FACTS_VERSION
+
+    try:
+        facts = data.facts()
+    except store.IndexCorrupt as exc:
+        log.warning("%s: extracting every document's signings again", exc)
+        return {}
+    if not facts or facts.get("version") != FACTS_VERSION:
+        return {}
+    return facts["docs"]
+
+
+def _extract(docs: list[_DocData], progress: bool) -> float:
+    """Extract the signings of documents that have none stored yet (a progress bar over documents)."""
+    from tqdm import tqdm
+
+    from .signings import extract_document
+
+    todo = [dd for dd in docs if dd.facts is None]
+    t0 = time.perf_counter()
+    for dd in tqdm(todo, desc="Extracting signings", unit="doc", file=sys.stderr, disable=not (progress and todo),
+                   dynamic_ncols=True):
+        try:
+            events = extract_document(dd.doc_id, dd.meta, list(dd.sent_texts), list(dd.sent_quotes), dd.sent_start,
+                                      dd.sent_end, dd.sent_kind)
+        except Exception:  # one odd document must not stop the index
+            log.exception("signing extraction failed on %s", dd.doc_id)
+            events = []
+        dd.facts = {"signings": [e.to_dict() for e in events]}
+    return time.perf_counter() - t0
 
 
 def _from_index(data: store.IndexData, d: int) -> _DocData:
@@ -172,6 +213,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             report.rebuilt = force_rebuild
             old = None
         old_pos = {d: i for i, d in enumerate(old.doc_ids)} if old else {}
+        old_facts = _stored_facts(old) if old else {}
         files = find_files(sources)
         seen: dict[str, Path] = {}
         kept: list[_DocData] = []
@@ -190,6 +232,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
                     if old.manifest["docs"][doc_id].get("sha256") == sha:
                         dd = _from_index(old, old_pos[doc_id])
                         dd.meta["path"] = str(path.resolve())
+                        dd.facts = old_facts.get(doc_id)
                         kept.append(dd)
                         report.unchanged.append(doc_id)
                         continue
@@ -208,7 +251,8 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
                 log.warning("skipped %s: %s", doc_id, exc)
         report.removed = [d for d in old_pos if d not in {x.doc_id for x in kept + fresh}]
 
-        if not report.changed and old is not None:
+        facts_missing = any(dd.facts is None for dd in kept)  # an index from before facts were stored
+        if not report.changed and old is not None and not facts_missing:
             report.passages = old.n_passages
             report.seconds = time.perf_counter() - t0
             return report
@@ -259,8 +303,11 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             dd.sent_vecs = dd.sent_vecs / np.clip(np.linalg.norm(dd.sent_vecs, axis=1, keepdims=True), 1e-12, None)
         report.embedded_passages = len(texts)
 
+        report.extracted_docs = sum(dd.facts is None for dd in kept + fresh)
+        report.extract_seconds = _extract(kept + fresh, progress)
         order = {d: i for i, d in enumerate(seen)}
         docs = sorted(kept + fresh, key=lambda dd: order[dd.doc_id])
+        report.signings = sum(len(dd.facts["signings"]) for dd in docs)
         _write(cfg, index_dir, docs, model_entry, pipeline, [str(Path(s).resolve()) for s in sources], crash_hook)
         report.passages = sum(len(dd.passage_texts) for dd in docs)
         report.written = True
@@ -303,6 +350,9 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
         "doc_order": [dd.doc_id for dd in docs],
         "docs": {dd.doc_id: dd.meta for dd in docs},
     }
+    from .signings import FACTS_VERSION
+
+    facts = {"version": FACTS_VERSION, "docs": {dd.doc_id: dd.facts for dd in docs}}
     store.write(index_dir, manifest, arrays, P, S, [t for dd in docs for t in dd.sent_texts],
                 [t for dd in docs for t in dd.sent_quotes], passage_texts, dense,
-                BM25Index.build(passage_texts) if passage_texts else None, crash_hook=crash_hook)
+                BM25Index.build(passage_texts) if passage_texts else None, crash_hook=crash_hook, facts=facts)

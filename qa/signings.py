@@ -115,11 +115,23 @@ class SigningEvent:
     def signatory_names(self) -> list[str]:
         return [s.name for s in self.signatories]
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SigningEvent":
+        """The event ``to_dict`` wrote (as stored in the index)."""
+        people = [Signatory(p["name"], p.get("title"), p.get("organization"), bool(p.get("named", True)))
+                  for p in d.get("signatories", [])]
+        return cls(doc=d["doc"], title=d.get("title"), date=d.get("date"), date_source=d.get("date_source"),
+                   date_text=d.get("date_text"), place=d.get("place"), parties=list(d.get("parties", [])),
+                   signatories=people, agreement=d.get("agreement"), quote=d["quote"], start=int(d["start"]),
+                   end=int(d["end"]), subject=d.get("subject"), sentences=list(d.get("sentences", [])),
+                   quotes=list(d.get("quotes", [])))
+
     def to_dict(self) -> dict:
         return {"doc": self.doc, "title": self.title, "date": self.date, "date_source": self.date_source,
                 "date_text": self.date_text, "place": self.place, "parties": list(self.parties),
                 "signatories": [s.to_dict() for s in self.signatories], "agreement": self.agreement,
-                "subject": self.subject, "quote": self.quote, "start": self.start, "end": self.end, "quotes": list(self.quotes)}
+                "subject": self.subject, "quote": self.quote, "start": self.start, "end": self.end, "quotes": list(self.quotes),
+                "sentences": list(self.sentences)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -711,8 +723,26 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 # ----------------------------------------------------------------------------------------------
 # the corpus
 
+#: Bump when extraction changes: an index whose stored signings have another version extracts them
+#: again at its next ``index`` run (without re-embedding).
+FACTS_VERSION = 1
+
 _cache: dict = {}
 _cache_lock = threading.Lock()
+
+
+def extract_document(doc_id: str, meta: dict, sent_texts: list[str], sent_quotes: list[str], sent_start,
+                     sent_end, sent_kind) -> list[SigningEvent]:
+    """The signing events of one document, from its sentences (index time; ``sentences`` of each
+    event are indices into this document's sentences)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    view = SimpleNamespace(sent_doc=np.zeros(len(sent_texts), np.int32), sent_texts=sent_texts,
+                           sent_quotes=sent_quotes, sent_start=sent_start, sent_end=sent_end, sent_kind=sent_kind,
+                           doc_ids=[doc_id], manifest={"docs": {doc_id: meta}})
+    return extract_signings(view)
 
 
 def extract_signings(data) -> list[SigningEvent]:
@@ -852,15 +882,31 @@ def _fill_titles(data, sents: list[int], events: list[SigningEvent]) -> None:
                 break
 
 
+def stored_signings(data) -> list[SigningEvent] | None:
+    """The signing events stored in the loaded index at index time, in document order; None when the
+    index holds none of the current version (built before they were stored)."""
+    facts = data.facts() if hasattr(data, "facts") else None
+    if not facts or facts.get("version") != FACTS_VERSION:
+        return None
+    docs = facts.get("docs", {})
+    return [SigningEvent.from_dict(e) for d in data.doc_ids for e in (docs.get(d) or {}).get("signings", [])]
+
+
 def signings_for_engine(engine) -> list[SigningEvent]:
-    """The signing events of the engine's loaded index (computed once per index version)."""
+    """The signing events of the engine's loaded index: those stored at index time (read once per
+    index version). An index built before they were stored has them extracted here, once, with a
+    warning that the next ``index`` run stores them."""
     data = engine.data
     # data_dir names a version folder uniquely (timestamp + random id): the same key means the same data
     key = (str(getattr(engine.config, "index_dir", "")), data.manifest.get("data_dir"))
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    events = extract_signings(data)
+    events = stored_signings(data)
+    if events is None:
+        log.warning("The index in %s holds no stored signings (built by an older version): extracting them now. "
+                    "Run python -m qa index to store them.", getattr(engine.config, "index_dir", "?"))
+        events = extract_signings(data)
     with _cache_lock:
         if len(_cache) > 8:
             _cache.clear()
@@ -1002,5 +1048,6 @@ def answer_from_signings(events: list[SigningEvent], question: str) -> dict | No
             "signatories": [s.to_dict() for s in best.signatories], "parties": list(best.parties)}
 
 
-__all__ = ["SigningEvent", "Signatory", "Mention", "extract_signings", "signings_for_engine", "format_table",
+__all__ = ["SigningEvent", "Signatory", "Mention", "extract_signings", "extract_document", "stored_signings",
+           "signings_for_engine", "format_table",
            "answer_from_signings", "mentions_in_sentence", "merge_mentions"]

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
+FACTS = "facts.json"
 
 
 class IndexError_(Exception):
@@ -222,6 +223,25 @@ class IndexData:
     dense: object = None  # faiss index
     bm25: object = None
     extra: dict = field(default_factory=dict)
+    folder: Path | None = None  # the version folder
+
+    def facts(self) -> dict | None:
+        """What extraction stored at index time (``facts.json``: signing events per document), read on
+        first use; None when this version has none (an index from before they were stored)."""
+        if "facts" not in self.extra:
+            path = self.folder / FACTS if self.folder else None
+            if path is None or not path.is_file():
+                self.extra["facts"] = None
+            else:
+                try:
+                    facts = json.loads(path.read_text(encoding="utf-8"))
+                    if not isinstance(facts, dict) or not isinstance(facts.get("docs"), dict):
+                        raise ValueError("not an object with docs")
+                except (ValueError, OSError) as exc:
+                    raise IndexCorrupt(f"The stored facts {path} are damaged ({exc}). Rebuild the index with: "
+                                       f"python -m qa index --rebuild --index {self.folder.parent}") from exc
+                self.extra["facts"] = facts
+        return self.extra["facts"]
 
     @property
     def n_passages(self) -> int:
@@ -268,6 +288,7 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
             sent_texts=TextTable.load(vdir / "sentences"),
             sent_quotes=TextTable.load(vdir / "quotes"),
             passage_texts=TextTable.load(vdir / "passages"),
+            folder=vdir,
         )
         n_p, n_s = data.n_passages, len(data.sent_doc)
         if (len(data.passage_vecs) != n_p or len(data.sent_vecs) != n_s or len(data.sent_texts) != n_s or len(data.sent_quotes) != n_s
@@ -338,8 +359,9 @@ def _fsync_dir(path: Path) -> None:
 def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passage_vecs: np.ndarray,
           sent_vecs: np.ndarray, sent_texts: list[str] | TextTable, sent_quotes: list[str] | TextTable,
           passage_texts: list[str] | TextTable,
-          dense, bm25, crash_hook=None) -> None:
-    """Write a new complete version and switch the manifest to it atomically.
+          dense, bm25, crash_hook=None, facts: dict | None = None) -> None:
+    """Write a new complete version and switch the manifest to it atomically (``facts``: what
+    extraction found per document, written as ``facts.json`` in the same version).
 
     ``crash_hook(stage)`` is called between steps (tests use it to simulate a crash).
     """
@@ -358,6 +380,9 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         st.save(tmp / "sentences")
         qt.save(tmp / "quotes")
         pt.save(tmp / "passages")
+        if facts is not None:
+            with open(tmp / FACTS, "w", encoding="utf-8") as fh:
+                json.dump(facts, fh, ensure_ascii=False)
         if crash_hook:
             crash_hook("data")
         import faiss

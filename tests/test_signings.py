@@ -213,3 +213,97 @@ def test_between_parties_no_event_connects_is_said(seed_events):
     assert a and a.get("no_event") and len(a["names"]) == 2
     a = answer_from_signings(seed_events, "Who signed the agreement between Shanghai Electric and Tsinghua University?")
     assert a and not a.get("no_event") and "Zeng Rong" in a["answer"]
+
+
+# --- stored at index time (issue 13) ----------------------------------------------------------
+
+def test_signings_are_stored_at_index_time_and_read_without_parsing(seed_engine, monkeypatch):
+    from qa import signings
+    from qa.signings import stored_signings
+
+    stored = stored_signings(seed_engine.data)
+    assert stored is not None and len(stored) >= 4
+    assert (seed_engine.data.folder / "facts.json").is_file()
+    assert "facts.json" in seed_engine.data.manifest["files"]  # size-checked like the other files
+    _check_quotes(seed_engine, stored)
+    # nothing is parsed at question time: reading the table never calls spaCy
+    signings._cache.clear()
+    monkeypatch.setattr(signings, "extract_signings", lambda data: pytest.fail("extracted at question time"))
+    import qa.nlp
+
+    monkeypatch.setattr(qa.nlp, "get_nlp", lambda: pytest.fail("spaCy loaded at question time"))
+    got = signings_for_engine(seed_engine)
+    assert [e.to_dict() for e in got] == [e.to_dict() for e in stored]
+    a = seed_engine.ask("Who signed the agreement between Tsinghua University and Shanghai Electric?")
+    assert "Zeng Rong" in (a.answer or "")
+
+
+def test_stored_signings_follow_document_changes(make_engine, tmp_path):
+    from qa.signings import stored_signings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rail.txt").write_text(
+        "Rail deal signed\n\nOn 3 March 2025 Mayor Linda Okafor of Portsmouth and Marcus Reed, chief executive "
+        "of Northline Rail, signed a ten-year service contract in Portsmouth.\n", encoding="utf-8")
+    (docs / "port.txt").write_text(
+        "Port news\n\nThe harbour reopened on Monday after repairs to the quay.\n", encoding="utf-8")
+    engine = make_engine(docs)
+    report = engine.index(progress=False)
+    assert report.extracted_docs == 2 and report.signings == 1
+    first = stored_signings(engine.data)
+    assert [e.doc for e in first] == ["rail.txt"] and "Linda Okafor" in first[0].signatory_names()
+
+    # an unchanged document keeps its stored facts; a changed one has them replaced
+    (docs / "port.txt").write_text(
+        "Port deal\n\nVelora Logistics signed a port services contract with the City of Halden on 5 May 2025. "
+        "Carla Mendes signed for Velora Logistics.\n", encoding="utf-8")
+    report = engine.index(progress=False)
+    assert report.updated == ["port.txt"] and report.extracted_docs == 1
+    by_doc = {e.doc: e for e in stored_signings(engine.data)}
+    assert set(by_doc) == {"rail.txt", "port.txt"}
+    assert by_doc["rail.txt"].to_dict() == first[0].to_dict()
+
+    # a deleted document's facts are gone
+    (docs / "rail.txt").unlink()
+    engine.index(progress=False)
+    assert {e.doc for e in stored_signings(engine.data)} == {"port.txt"}
+
+    # a crash while writing a new version leaves the previous facts
+    (docs / "port.txt").write_text("Port news\n\nNothing was signed this week.\n", encoding="utf-8")
+
+    def crash(stage):
+        if stage == "before-manifest":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.index(progress=False, crash_hook=crash)
+    from qa import store
+
+    assert {e.doc for e in stored_signings(store.load(engine.config.index_dir, with_search=False))} == {"port.txt"}
+
+
+def test_an_index_without_stored_signings_gets_them_at_its_next_index_run(make_engine, tmp_path):
+    import os
+
+    from qa.signings import stored_signings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rail.txt").write_text(
+        "Rail deal signed\n\nMayor Linda Okafor of Portsmouth and Marcus Reed, chief executive of Northline Rail, "
+        "signed a service contract on Friday.\n", encoding="utf-8")
+    engine = make_engine(docs)
+    engine.index(progress=False)
+    # as an index built before they were stored: no facts.json, and the manifest does not list it
+    os.remove(engine.data.folder / "facts.json")
+    manifest_path = engine.config.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["files"]["facts.json"]
+    manifest_path.write_text(json.dumps(manifest))
+    from qa import store
+
+    assert stored_signings(store.load(engine.config.index_dir, with_search=False)) is None
+    report = engine.index(progress=False)
+    assert report.extracted_docs == 1 and report.embedded_passages == 0  # no re-embedding
+    assert [e.doc for e in stored_signings(store.load(engine.config.index_dir, with_search=False))] == ["rail.txt"]
