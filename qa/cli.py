@@ -1,4 +1,4 @@
-"""``python -m qa``: index, ask, eval, signings, bench."""
+"""``python -m qa``: index, ask, eval, signings, eval-signings, train-reader, calibrate, bench."""
 from __future__ import annotations
 
 import argparse
@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_reader(sub)
     add_calibrate(sub)
+    from .eval_signings import add_parser as add_eval_signings
+
+    add_eval_signings(sub)
 
     s = sub.add_parser("bench", help="speed benchmark; writes docs/performance.md")
     s.add_argument("--json", action="store_true")

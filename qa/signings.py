@@ -458,15 +458,50 @@ def _parties_from_preps(tok) -> list:
     return heads
 
 
-def _party_name(tok) -> str | None:
+def _party_name(tok, any_entity: bool = False) -> str | None:
+    """The name of a party headed by ``tok``: its noun phrase, without the description before a proper
+    name ("struggling carmaker Veltra" -> "Veltra"); None for a pronoun, a person, a date or a number
+    (``any_entity``: also when the parser took the organisation for a person)."""
     if tok.pos_ == "PRON" or tok.lower_ in PLACEHOLDER_WORDS:
         return None
-    if tok.ent_type_ in ("PERSON", "DATE", "TIME", "MONEY", "CARDINAL", "PERCENT"):
+    if tok.ent_type_ in ("DATE", "TIME", "MONEY", "CARDINAL", "PERCENT") or \
+            (tok.ent_type_ == "PERSON" and not any_entity):
         return None
-    text = _np_text(tok)
-    if not text:
+    lo, hi = _np_bounds(tok)
+    if tok.pos_ == "PROPN":
+        j = tok.i
+        while j - 1 >= lo and tok.doc[j - 1].pos_ == "PROPN":
+            j -= 1
+        if any(t.pos_ in ("NOUN", "ADJ", "VERB") for t in tok.doc[lo:j]):
+            lo = j  # "the struggling carmaker Veltra": the name only
+    return _clean(_span_text(tok.doc, lo, hi))
+
+
+def _antecedent(verb, pron):
+    """For "X said it had signed ...": the subject of the verb that reports the clause of ``verb``, when
+    ``pron`` ("it", "we") is the clause's subject; None otherwise."""
+    if pron.lower_ not in ("it", "we") or verb.dep_ not in ("ccomp", "conj"):
         return None
-    return text
+    cur = verb.head
+    for _ in range(3):
+        subj = [c for c in cur.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
+        if subj:
+            return subj[0]
+        if cur.head is cur or cur.dep_ not in ("ccomp", "conj"):
+            return None
+        cur = cur.head
+    return None
+
+
+def _purpose_parties(agr) -> list:
+    """Organisations the agreement's purpose clause names ("a deal to supply engines to Y")."""
+    heads = []
+    for c in agr.children:
+        if c.dep_ in ("acl", "relcl") and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children):
+            for g in c.children:
+                if g.dep_ in ("dative", "prep") and g.lower_ in ("to", "with", "for"):
+                    heads += [x for x in g.children if x.dep_ == "pobj" and x.ent_type_ in ("ORG", "GPE", "NORP")]
+    return heads
 
 
 def _is_placeholder(tok) -> bool:
@@ -527,6 +562,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
     for trig, kind in _triggers(doc):
         m = Mention(sent=sent_index, strong=False, headline=headline)
         anchors = {trig.i}
+        parties_from_pronoun: list[str] = []
         if kind == "verb":
             if trig.i in seen_verbs:
                 continue
@@ -543,6 +579,17 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 m.agreement = _agreement_text(agr)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
+            if agr is not None:
+                party_heads += _purpose_parties(agr)
+            named_subjects = []
+            for sh in subj_heads:
+                ante = _antecedent(trig, sh) if sh.pos_ == "PRON" else None
+                name = _party_name(ante, any_entity=True) if ante is not None else None
+                if name:
+                    parties_from_pronoun.append(name)
+                else:
+                    named_subjects.append(sh)
+            subj_heads = named_subjects
         else:
             # a noun: "the signing ceremony of X between A and B", "the signing of the agreement"
             head = trig.head if trig.dep_ in ("compound", "amod", "nmod") else trig
@@ -568,7 +615,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                     subj_heads += [g for g in c.children if g.dep_ == "pobj"]
         # signatories and parties from the subject
         people: list[Signatory] = []
-        parties: list[str] = []
+        parties: list[str] = list(parties_from_pronoun)
         for sh in subj_heads:
             sub = list(sh.subtree)
             lo, hi = sub[0].i, sub[-1].i + 1

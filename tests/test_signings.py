@@ -182,6 +182,50 @@ def test_inked_a_deal(own):
     assert "deal" in ev.agreement
 
 
+def test_parties_in_other_wordings(own):
+    _, events = own
+    (deal,) = _by_doc(events, "struck_supply")
+    assert deal.parties == ["Veltra", "Norden Trucks"]  # not "Struggling carmaker Veltra"; the buyer kept
+    (charter,) = _by_doc(events, "it_signed_charter")
+    assert charter.parties == ["Halvorsen Shipping", "Baltic Ore"]  # "X said it had signed ..."
+    (loan,) = _by_doc(events, "companies_signed_loan")
+    assert loan.signatories == [] and loan.parties == ["Meridian Bank", "Coastline Power"]  # companies, not people
+    assert loan.place == "Cardiff" and loan.date == "2025-10-31"
+
+
+def test_eval_signings_scores_the_dev_files():
+    from qa.eval_signings import evaluate_file, score
+
+    root = QA_DIR.parent
+    seeds = evaluate_file(root / "eval" / "signings_seeds.json")
+    assert seeds["expected_events"] == 4 and seeds["event_recall"] == 1.0 and seeds["event_precision"] == 1.0
+    assert seeds["field_accuracy"]["signatories"] == 1.0
+    tests = evaluate_file(root / "eval" / "signings_tests.json")
+    assert tests["documents"] == len(list(DATA.glob("*.txt")))  # every test article is in the file
+    assert tests["right_parties_and_signatories"] >= 7 and tests["event_precision"] >= 0.8
+    # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
+    gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
+                      {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
+    got = {"a.txt": [{"parties": ["Acme Corp"], "signatories": [{"name": "Bo Chan"}], "date": "2025-01-02",
+                      "agreement": None, "place": None}],
+           "b.txt": [{"parties": ["Cora"], "signatories": [], "date": None, "agreement": None, "place": None}]}
+    r = score(gold, got)
+    assert (r["found"], r["event_precision"], r["event_recall"]) == (1, 0.5, 0.5)
+    assert r["right_parties_and_signatories"] == 0 and r["field_accuracy"]["date"] == 1.0
+    assert r["field_accuracy"]["signatories"] == 0.0
+
+
+def test_eval_signings_cli(capsys):
+    from qa.cli import main
+
+    rc = main(["eval-signings", str(QA_DIR.parent / "eval" / "signings_seeds.json"), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["expected_events"] == 4 and "field_accuracy" in out
+    assert main(["eval-signings", str(QA_DIR.parent / "eval" / "nothing.json")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
 def test_no_signing_article(own):
     _, events = own
     assert _by_doc(events, "no_signing") == []
@@ -204,7 +248,8 @@ def test_cli_json(own, capsys):
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert {e["doc"] for e in out} == {"passive_rail.txt", "two_deals_forum.txt", "research_pact.txt",
-                                       "inked_battery.txt"}
+                                       "inked_battery.txt", "struck_supply.txt", "it_signed_charter.txt",
+                                       "companies_signed_loan.txt"}
     assert not re.search(r"\bTraceback\b", json.dumps(out))
 
 
