@@ -316,6 +316,10 @@ def build_synthetic(n_passages: int, source_index: Path, out: Path, cfg, seed: i
 
 
 # -- serving (separate process) ------------------------------------------------------------
+#: Asked once per serving process, after the warm-up (see ``first_signing_question_ms``).
+SIGNING_QUESTION = "Who signed the agreement?"
+
+
 def serve(index_dir: str, questions: list[str], warmup: int, out_vecs: str | None) -> dict:
     """Load the index, answer the questions, time each ``Engine.ask`` and its stages; peak RSS."""
     import resource
@@ -356,6 +360,11 @@ def serve(index_dir: str, questions: list[str], warmup: int, out_vecs: str | Non
                 setattr(mod, attr, timed("spacy", getattr(nlp, attr)))
     for q in questions[:warmup]:
         eng.ask(q)
+    # the first "who signed" question of this process reads the signings stored at index time (before
+    # they were stored, it parsed the whole corpus): timed apart, outside the stages
+    t = time.perf_counter()
+    eng.ask(SIGNING_QUESTION)
+    first_signing_ms = (time.perf_counter() - t) * 1000.0
     stages.clear()
     times, answered, vecs = [], 0, []
     for q in questions[warmup:]:
@@ -397,7 +406,7 @@ def serve(index_dir: str, questions: list[str], warmup: int, out_vecs: str | Non
             "rss_mb": round(rss_peak_mb, 1), "rss_after_queries_mb": round(rss_now_mb, 1),
             "rss_anon_mb": round(status["RssAnon"], 1) if "RssAnon" in status else None,
             "rss_file_mb": round(status["RssFile"], 1) if "RssFile" in status else None,
-            "retrieval_ms_mean": round(retrieval, 2),
+            "retrieval_ms_mean": round(retrieval, 2), "first_signing_question_ms": round(first_signing_ms, 2),
             # the whole ask path against its retrieval stages alone (query encoding + search)
             "ask_to_retrieval": round(mean / retrieval, 2) if retrieval else None,
             "stage_ms_mean": spent}
@@ -502,13 +511,13 @@ def _fmt(v, nd=1) -> str:
 
 def table(result: dict) -> str:
     head = ["size", "passages", "synthetic", "FAISS index", "index p/s", "of it: signings s", "encode p/s", "index/encode",
-            "ask p50 ms", "ask p95 ms", "ask / retrieval", "peak RSS MB", "of it anon / mapped files MB", "recall@10 vs exact"]
+            "ask p50 ms", "ask p95 ms", "first who signed ms", "ask / retrieval", "peak RSS MB", "of it anon / mapped files MB", "recall@10 vs exact"]
     rows = [head, ["---"] * len(head)]
     for s in result["sizes"]:
         rows.append([s["name"], _fmt(s["passages"]), _fmt(s["synthetic"]), s["index_type"],
                      _fmt(s["index_passages_per_s"]) + (" (no encoding)" if s["synthetic"] else ""),
                      _fmt(s.get("extract_s"), 2), _fmt(s["encode_passages_per_s"]), _fmt(s["index_to_encode_ratio"], 2), _fmt(s["query_ms_p50"]),
-                     _fmt(s["query_ms_p95"]), _fmt(s.get("ask_to_retrieval"), 2), _fmt(s["rss_mb"], 0),
+                     _fmt(s["query_ms_p95"]), _fmt(s.get("first_signing_question_ms")), _fmt(s.get("ask_to_retrieval"), 2), _fmt(s["rss_mb"], 0),
                      f"{_fmt(s.get('rss_anon_mb'), 0)} / {_fmt(s.get('rss_file_mb'), 0)}",
                      _fmt(s["recall@10_vs_exact"], 3)])
     return "\n".join("| " + " | ".join(str(c) for c in r) + " |" for r in rows)
@@ -592,8 +601,8 @@ def markdown(result: dict, command: str) -> str:
         "## Where the time of a question goes",
         "",
         "Mean milliseconds per question by stage (`search` includes `faiss` and `bm25`; `reader` is the trained "
-        "reader: its windows and the ONNX model; spaCy is no longer on the question path, except for the signing "
-        "table a first \"who signed\" question builds once per index version). "
+        "reader: its windows and the ONNX model; spaCy is not on the question path: signings are extracted at index "
+        "time, and the \"first who signed\" column above is the first such question of the serving process). "
         "\"ask / retrieval\" in the table above is the mean ask time over the retrieval stages alone "
         "(`encode_query` + `search`).",
         "",
