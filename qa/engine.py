@@ -155,6 +155,7 @@ class Engine:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if q.answer_type in ("who", "person"):
                 ans = self._use_signings(ans, q, k)
+            ans = self._use_roles(ans, q, k)
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
 
     def _use_signings(self, ans: Answer, q: Question, k: int) -> Answer:
@@ -191,6 +192,33 @@ class Engine:
                 c.answer_start = c.answer_end = None
                 c.answer_spans = None
         ans.answer = hit["answer"]
+        return ans
+
+    def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
+        """When the reader answered with the title of someone other than the person the question
+        names, answer with that person's own title (a role fact stored at index time), citing it."""
+        from .roles import correct_role
+
+        first = ans.citations[0] if ans.citations else None
+        if ans.abstained or first is None or first.answer_start is None:
+            return ans
+        facts = self.data.facts() or {}
+        roles = ((facts.get("docs") or {}).get(first.doc) or {}).get("roles") or []
+        fix = correct_role(q.search_text, roles, first.answer_start, first.answer_end, first.start) if roles else None
+        if fix is None:
+            return ans
+        if fix["start"] != first.start:  # the person's title is in another sentence: cite that one first
+            first = Citation(n=1, doc=first.doc, title=first.title, date=first.date, quote=fix["quote"],
+                             start=fix["start"], end=fix["end"], score=first.score)
+            ans.citations = [first] + [c for c in ans.citations if c.start != fix["start"]][: max(0, k - 1)]
+            for n, c in enumerate(ans.citations, 1):
+                c.n = n
+                if n > 1:
+                    c.answer_start = c.answer_end = None
+                    c.answer_spans = None
+        first.answer_start, first.answer_end = fix["title_start"], fix["title_end"]
+        first.answer_spans = [[fix["title_start"], fix["title_end"]]]
+        ans.answer = first.quote[fix["title_start"] - first.start : fix["title_end"] - first.start]
         return ans
 
     # -- documents ----------------------------------------------------------------------

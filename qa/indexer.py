@@ -58,8 +58,8 @@ class IndexReport:
             lines.append(f"  warning: {w}")
         lines.append(f"{self.passages} passages in the index; {self.embedded_passages} embedded in {self.seconds:.1f}s")
         if self.extracted_docs:
-            lines.append(f"signings extracted from {self.extracted_docs} document(s) in {self.extract_seconds:.1f}s; "
-                         f"{self.signings} in the index")
+            lines.append(f"signings and roles extracted from {self.extracted_docs} document(s) in {self.extract_seconds:.1f}s; "
+                         f"{self.signings} signing(s) in the index")
         return "\n".join(lines)
 
 
@@ -126,14 +126,16 @@ def _stored_facts(data: store.IndexData) -> dict:
 
 
 def _extract(docs: list[_DocData], progress: bool) -> float:
-    """Extract the signings of documents that have none stored yet (a progress bar over documents)."""
+    """Extract the signings and people's roles of documents that have none stored yet (a progress bar
+    over documents)."""
     from tqdm import tqdm
 
+    from .roles import roles_in_document
     from .signings import extract_document
 
     todo = [dd for dd in docs if dd.facts is None]
     t0 = time.perf_counter()
-    for dd in tqdm(todo, desc="Extracting signings", unit="doc", file=sys.stderr, disable=not (progress and todo),
+    for dd in tqdm(todo, desc="Extracting signings and roles", unit="doc", file=sys.stderr, disable=not (progress and todo),
                    dynamic_ncols=True):
         try:
             events = extract_document(dd.doc_id, dd.meta, list(dd.sent_texts), list(dd.sent_quotes), dd.sent_start,
@@ -141,7 +143,12 @@ def _extract(docs: list[_DocData], progress: bool) -> float:
         except Exception:  # one odd document must not stop the index
             log.exception("signing extraction failed on %s", dd.doc_id)
             events = []
-        dd.facts = {"signings": [e.to_dict() for e in events]}
+        try:
+            roles = roles_in_document(list(dd.sent_texts), list(dd.sent_quotes), dd.sent_start, dd.sent_end)
+        except Exception:
+            log.exception("role extraction failed on %s", dd.doc_id)
+            roles = []
+        dd.facts = {"signings": [e.to_dict() for e in events], "roles": roles}
     return time.perf_counter() - t0
 
 

@@ -772,7 +772,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: people's roles too (qa/roles.py)
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

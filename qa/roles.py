@@ -1,0 +1,100 @@
+"""People and their roles, extracted at index time: "Name, Title of Org", "Org's Title Name",
+"Title Name" give (person, title, organisation) facts, each with its exact quote and the source
+offsets of the title inside it.
+
+At question time (``Engine``), a role fact corrects the reader when it picked a title in a sentence
+that lists several people: the question names one of them, the span the reader chose is another
+one's title, so the answer becomes the named person's own title, quoted from where the article says
+it. Which questions ask for a role is left to the reader (it chose a title); nothing here matches
+question words.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from .signings import ROLE_WORDS, TITLE_PREFIX, _people_in
+
+log = logging.getLogger(__name__)
+
+#: A cheap filter before parsing: sentences that may give someone's role.
+ROLE_HINT_RE = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True))
+                          + r")\b", re.I)
+_TITLE_WORDS = {w.lower() for w in ROLE_WORDS | TITLE_PREFIX} | {"member", "secretary", "academician", "engineer",
+                                                                 "investigator", "professor", "researcher"}
+
+
+def _is_title(title: str) -> bool:
+    return any(w in _TITLE_WORDS for w in re.findall(r"[a-z-]+", title.lower()))
+
+
+def _find(quote: str, text: str, after: int = 0) -> int:
+    """Where ``text`` is in ``quote`` (whitespace may differ: the quote is the raw source), or -1."""
+    pattern = r"\s+".join(re.escape(w) for w in text.split())
+    m = re.compile(pattern).search(quote, after)
+    if m is None and after:
+        m = re.compile(pattern).search(quote)
+    return -1 if m is None else m.start()
+
+
+def _length(quote: str, at: int, text: str) -> int:
+    m = re.compile(r"\s+".join(re.escape(w) for w in text.split())).match(quote, at)
+    return len(m.group(0)) if m else len(text)
+
+
+def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start, sent_end) -> list[dict]:
+    """Role facts of one document's sentences (``sentence``: index into them)."""
+    from .nlp import get_nlp
+
+    idx = [i for i, t in enumerate(sent_texts) if ROLE_HINT_RE.search(t)]
+    out: list[dict] = []
+    if not idx:
+        return out
+    for i, doc in zip(idx, get_nlp().pipe([sent_texts[i] for i in idx], batch_size=64)):
+        try:
+            people, _ = _people_in(doc, 0, len(doc))
+        except Exception:  # one odd parse must not stop the index
+            log.exception("role extraction failed on a sentence")
+            continue
+        quote = sent_quotes[i]
+        for p in people:
+            if not p.title or not _is_title(p.title):
+                continue
+            at = _find(quote, p.name)
+            t = _find(quote, p.title, max(at, 0))
+            if at < 0 or t < 0:
+                continue
+            s0 = int(sent_start[i])
+            out.append({"person": p.name, "title": p.title, "organization": p.organization, "sentence": i,
+                        "quote": quote, "start": s0, "end": int(sent_end[i]),
+                        "title_start": s0 + t, "title_end": s0 + t + _length(quote, t, p.title)})
+    return out
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def named_person(question: str, roles: list[dict]) -> list[dict]:
+    """The role facts of the people the question names (every word of the name is in it)."""
+    q = _words(question)
+    return [r for r in roles if _words(r["person"]) and _words(r["person"]) <= q]
+
+
+def correct_role(question: str, doc_roles: list[dict], answer_start: int, answer_end: int, sent_start: int
+                 ) -> dict | None:
+    """The role fact to answer with instead, when the reader's span (source offsets, in the sentence
+    starting at ``sent_start``) is the title of someone other than the person the question names."""
+    picked = [r for r in doc_roles if r["start"] == sent_start and r["title_start"] < answer_end
+              and answer_start < r["title_end"]]
+    if not picked:
+        return None
+    named = named_person(question, doc_roles)
+    if not named or any(r["person"] == picked[0]["person"] for r in named):
+        return None
+    people = {r["person"] for r in named}
+    if len(people) != 1:
+        return None
+    # the named person's role in the same sentence when it gives one, else the first the article gives
+    same = [r for r in named if r["start"] == sent_start]
+    return (same or named)[0]
