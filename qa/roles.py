@@ -44,13 +44,13 @@ def _length(quote: str, at: int, text: str) -> int:
 
 def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start, sent_end) -> list[dict]:
     """Role facts of one document's sentences (``sentence``: index into them)."""
-    from .nlp import get_nlp
+    from .nlp import bounded, get_nlp
 
     idx = [i for i, t in enumerate(sent_texts) if ROLE_HINT_RE.search(t)]
     out: list[dict] = []
     if not idx:
         return out
-    for i, doc in zip(idx, get_nlp().pipe([sent_texts[i] for i in idx], batch_size=64)):
+    for i, doc in zip(idx, get_nlp().pipe([bounded(sent_texts[i]) for i in idx], batch_size=64)):
         try:
             people, _ = _people_in(doc, 0, len(doc))
         except Exception:  # one odd parse must not stop the index

@@ -794,7 +794,7 @@ def extract_document(doc_id: str, meta: dict, sent_texts: list[str], sent_quotes
 
 def extract_signings(data) -> list[SigningEvent]:
     """Every signing event of the loaded index ``data`` (a :class:`qa.store.IndexData`)."""
-    from .nlp import get_nlp, parse
+    from .nlp import bounded, get_nlp
 
     n = len(data.sent_doc)
     by_doc: dict[int, list[int]] = {}
@@ -802,7 +802,7 @@ def extract_signings(data) -> list[SigningEvent]:
         by_doc.setdefault(int(data.sent_doc[i]), []).append(i)
     candidates = [i for i in range(n) if CANDIDATE_RE.search(data.sent_texts[i])]
     # parsed directly (not through the shared cache, which a large corpus would only churn)
-    texts = [data.sent_texts[i] for i in candidates]
+    texts = [bounded(data.sent_texts[i]) for i in candidates]
     parsed = dict(zip(candidates, get_nlp().pipe(texts, batch_size=64))) if texts else {}
     events: list[SigningEvent] = []
     for d, sents in sorted(by_doc.items()):

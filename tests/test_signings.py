@@ -352,3 +352,16 @@ def test_an_index_without_stored_signings_gets_them_at_its_next_index_run(make_e
     report = engine.index(progress=False)
     assert report.extracted_docs == 1 and report.embedded_passages == 0  # no re-embedding
     assert [e.doc for e in stored_signings(store.load(engine.config.index_dir, with_search=False))] == ["rail.txt"]
+
+
+def test_a_line_longer_than_spacy_allows_is_cut_not_a_crash():
+    from qa.roles import roles_in_document
+    from qa.signings import extract_document
+
+    head = "Acme Corp signed a supply deal with Bolt Ltd on Monday, said Ann Lee, chief executive of Acme Corp. "
+    line = head + "word " * 220_000  # 1.1 million characters, no sentence break: over spaCy's 1,000,000 limit
+    events = extract_document("long.txt", {"date": "2025-01-10"}, [line], [line], [0], [len(line)], [0])
+    assert [e.parties for e in events] == [["Acme Corp", "Bolt Ltd"]]
+    assert events[0].quote == line  # the quote is still the whole sentence of the file
+    roles = roles_in_document([line], [line], [0], [len(line)])
+    assert [r["person"] for r in roles] == ["Ann Lee"]
