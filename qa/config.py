@@ -36,6 +36,9 @@ class Config:
     """All knobs of the engine. Build one with :func:`load_config`."""
 
     docs_dir: Path = PROJECT_ROOT / "seeds"
+    #: Whether the documents folder was given (``--docs``, ``QA_DOCS``): if not, an existing index is
+    #: updated and rebuilt from the folders its manifest records, never from the default.
+    docs_explicit: bool = False
     index_dir: Path = PROJECT_ROOT / "index"
     #: A local sentence-transformers folder; None means the bundled all-MiniLM-L6-v2.
     model_path: Path | None = None
@@ -61,8 +64,11 @@ class Config:
     extra: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "Config":
-        """A copy with some fields changed (None values are ignored)."""
+        """A copy with some fields changed (None values are ignored; a documents folder given here
+        counts as given explicitly)."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if "docs_dir" in changes and "docs_explicit" not in changes:
+            changes["docs_explicit"] = True
         for key in ("docs_dir", "index_dir", "model_path", "reader_path"):
             if key in changes:
                 changes[key] = Path(changes[key]).expanduser()
@@ -76,6 +82,7 @@ def load_config(**overrides) -> Config:
     cfg = replace(
         base,
         docs_dir=_env_path("QA_DOCS", base.docs_dir),
+        docs_explicit=bool(os.environ.get("QA_DOCS")),
         index_dir=_env_path("QA_INDEX", base.index_dir),
         model_path=Path(model_env).expanduser() if model_env else None,
         query_encoder=os.environ.get("QA_QUERY_ENCODER", base.query_encoder),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,13 @@ class Engine:
     def __init__(self, config: Config | None = None, **overrides):
         setup_offline_env()
         self.config = (config or load_config()).with_(**overrides)
+        if not self.config.docs_explicit:  # an existing index's documents are where it says
+            try:
+                found = store.recorded_sources(self.config.index_dir)
+                if len(found) == 1 and found[0].is_dir():
+                    self.config = replace(self.config, docs_dir=found[0])
+            except store.IndexError_:
+                pass  # reported when the index is used or rebuilt
         self._embedder: Embedder | None = None
         self._data: store.IndexData | None = None
         self._idf: IdfTable | None = None
@@ -83,7 +90,7 @@ class Engine:
                 data = store.load(self.config.index_dir)
                 model = data.manifest.get("model", {})
                 if model.get("fingerprint") != self.embedder.info.fingerprint:
-                    raise store.IndexCorrupt(
+                    raise store.ModelMismatch(
                         f"The index in {self.config.index_dir} was built with model '{model.get('name')}' "
                         f"({model.get('path')}), but the configured model is '{self.embedder.info.name}' "
                         f"({self.embedder.info.path}). Rebuild it with: python -m qa index --index "
@@ -101,8 +108,8 @@ class Engine:
     # -- indexing ----------------------------------------------------------------------
     def index(self, paths: list[Path] | None = None, progress: bool = True, on_progress=None,
               crash_hook=None, force_rebuild: str | None = None) -> IndexReport:
-        """Build or update the index from ``paths`` (default: the docs folder)."""
-        sources = [Path(p) for p in (paths or [self.config.docs_dir])]
+        """Build or update the index from ``paths`` (default: :meth:`sources`)."""
+        sources = [Path(p) for p in paths] if paths else self.sources()
         with self._lock:
             report = update_index(self.config, sources, self.embedder, progress=progress, on_progress=on_progress,
                                   crash_hook=crash_hook, force_rebuild=force_rebuild)
@@ -110,15 +117,31 @@ class Engine:
                 self.reload()
             return report
 
+    def sources(self) -> list[Path]:
+        """Where the index's documents come from: the folder given (``--docs``, ``QA_DOCS``), else the
+        folders the index's manifest records, else (no index yet) the default folder; raises
+        :class:`store.SourcesUnknown` when an index exists but where its documents are is not known."""
+        if self.config.docs_explicit:
+            return [self.config.docs_dir]
+        try:
+            return store.recorded_sources(self.config.index_dir)
+        except store.IndexMissing:
+            return [self.config.docs_dir]
+
     def ensure_index(self, progress: bool = True) -> IndexReport | None:
-        """Build the index from the docs folder if it is missing, damaged or built with another model."""
+        """Build the index if it is missing or damaged, from :meth:`sources` (never from the default
+        folder when the index was built from another); an index built with another model is refused
+        with advice (:class:`store.ModelMismatch`), not rebuilt."""
         try:
             _ = self.data
             return None
+        except store.ModelMismatch:
+            raise
         except (store.IndexMissing, store.IndexCorrupt) as exc:
             why = (f"there is no index in {self.config.index_dir} yet" if isinstance(exc, store.IndexMissing)
                    else str(exc).split(". Rebuild")[0])
-            log.warning("Building the index from %s: %s", self.config.docs_dir, why)
+            sources = self.sources()
+            log.warning("Building the index from %s: %s", ", ".join(map(str, sources)), why)
             report = self.index(progress=progress)
             if not report.written:  # nothing changed, so the damage is in a part an update does not read
                 report = self.index(progress=progress, force_rebuild=f"the index could not be used ({exc})")

@@ -48,6 +48,14 @@ class IndexCorrupt(IndexError_):
     pass
 
 
+class ModelMismatch(IndexCorrupt):
+    """The index was built with another embedding model (``ask`` refuses it; ``index`` rebuilds)."""
+
+
+class SourcesUnknown(IndexError_):
+    """The index must be (re)built but where its documents are is not known: the message says how."""
+
+
 def _close(fd: int | None) -> None:
     """Close a file descriptor opened for on-demand reads (owners call it when collected)."""
     if fd is not None:
@@ -315,6 +323,40 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
         raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
                            f"Rebuild it with: python -m qa index --rebuild --index {index_dir}") from exc
     return data
+
+
+def has_versions(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds index data (a version folder), with or without a manifest."""
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and any(p.is_dir() and p.name.startswith("v-") for p in index_dir.iterdir())
+
+
+def recorded_sources(index_dir: Path) -> list[Path]:
+    """The document folders (or files) the index's manifest says it was built from, those that still
+    exist; raises :class:`SourcesUnknown` with advice when they are not known or all gone (and
+    :class:`IndexMissing` when there is no index at all)."""
+    index_dir = Path(index_dir)
+    advice = f"Give the documents folder: python -m qa index PATH --index {index_dir} (or --docs PATH)"
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexMissing:
+        if has_versions(index_dir):
+            raise SourcesUnknown(f"The index in {index_dir} has lost its manifest.json, which says where its "
+                                 f"documents are. {advice}") from None
+        raise
+    except IndexCorrupt as exc:
+        raise SourcesUnknown(f"The index in {index_dir} is damaged and does not say where its documents are "
+                             f"({str(exc).split(' Rebuild')[0]}). {advice}") from None
+    sources = manifest.get("sources")
+    if not isinstance(sources, list) or not sources or not all(isinstance(x, str) and x for x in sources):
+        raise SourcesUnknown(f"The manifest of the index in {index_dir} does not say where its documents are. "
+                             f"{advice}")
+    paths = [Path(x) for x in sources]
+    here = [p for p in paths if p.exists()]
+    if not here:
+        raise SourcesUnknown(f"The documents the index in {index_dir} was built from are gone "
+                             f"({', '.join(map(str, paths))}). {advice}")
+    return here
 
 
 def _file_sizes(vdir: Path) -> dict[str, int]:

@@ -166,8 +166,12 @@ def test_model_mismatch_forces_rebuild_with_message(tmp_path, make_engine, other
         variant.ask(question)
     msg = str(exc.value)
     assert "all-MiniLM-L6-v2" in msg and "minilm-variant" in msg and "python -m qa index" in msg
-    # ensure_index rebuilds the whole index with the configured model and says why
-    report = variant.ensure_index(progress=False)
+    # ask (through ensure_index) refuses it with the same advice, and does not rebuild it ...
+    with pytest.raises(store.ModelMismatch, match="python -m qa index"):
+        variant.ensure_index(progress=False)
+    assert json.loads((index / store.MANIFEST).read_text())["model"]["name"] == "all-MiniLM-L6-v2"
+    # ... index rebuilds the whole index with the configured model and says why
+    report = variant.index(progress=False)
     assert report is not None and report.written
     assert report.rebuilt and "all-MiniLM-L6-v2" in report.rebuilt and "minilm-variant" in report.rebuilt
     assert len(report.added) == 4 and report.embedded_passages == report.passages
@@ -191,3 +195,76 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
     (tmp_path / "not-a-model").mkdir()
     with pytest.raises(ModelError, match="config.json"):
         Embedder(tmp_path / "not-a-model")
+
+
+# --- issue 14: a damaged or missing index is rebuilt from where its documents are -------------
+
+def _own_docs(tmp_path) -> Path:
+    docs = tmp_path / "my_articles"
+    docs.mkdir()
+    (docs / "ferry.txt").write_text("Ferry news\n\nBlue Line Ferries operates the night ferry to Harwich.\n",
+                                    encoding="utf-8")
+    return docs
+
+
+def _engine_without_docs(index, embedder) -> Engine:
+    """An engine given only the index folder (as `qa ask --index DIR` is)."""
+    engine = Engine(index_dir=index)
+    engine._embedder = embedder
+    return engine
+
+
+def test_damaged_index_is_rebuilt_from_the_folder_it_was_built_from(tmp_path, make_engine, embedder):
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    make_engine(docs, index).index(progress=False)
+    engine = _engine_without_docs(index, embedder)
+    assert not engine.config.docs_explicit and engine.config.docs_dir == docs.resolve()
+    assert engine.sources() == [docs.resolve()]
+    # damage a data file: ensure_index rebuilds from my_articles/, not from the default seeds/
+    vdir = index / json.loads((index / store.MANIFEST).read_text())["data_dir"]
+    with open(vdir / "passage_vecs.npy", "r+b") as fh:
+        fh.truncate(100)
+    report = engine.ensure_index(progress=False)
+    assert report.written and report.added == ["ferry.txt"]
+    assert [d["doc"] for d in engine.documents()] == ["ferry.txt"]
+    assert "Blue Line" in (engine.ask("Which company operates the night ferry?").answer or "")
+    # an update without paths also reads the recorded folder
+    (docs / "bus.txt").write_text("Bus news\n\nThe 42 bus now runs every ten minutes.\n", encoding="utf-8")
+    assert engine.index(progress=False).added == ["bus.txt"]
+
+
+def test_unknown_or_gone_sources_are_said_not_replaced_by_the_default(tmp_path, make_engine, embedder):
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    make_engine(docs, index).index(progress=False)
+    (index / store.MANIFEST).unlink()  # the manifest records the sources: now nobody knows them
+    engine = _engine_without_docs(index, embedder)
+    with pytest.raises(store.SourcesUnknown, match="python -m qa index PATH"):
+        engine.ensure_index(progress=False)
+    assert not (index / store.MANIFEST).exists()  # nothing was built from seeds/
+    # given the folder, it rebuilds
+    again = make_engine(docs, index)
+    assert again.ensure_index(progress=False).added == ["ferry.txt"]
+    # the documents folder is gone: said, not rebuilt from elsewhere
+    shutil.rmtree(docs)
+    vdir = index / json.loads((index / store.MANIFEST).read_text())["data_dir"]
+    (vdir / "arrays.npz").unlink()
+    with pytest.raises(store.SourcesUnknown, match="gone"):
+        _engine_without_docs(index, embedder).ensure_index(progress=False)
+
+
+def test_cli_ask_on_an_index_whose_sources_are_unknown_exits_non_zero(tmp_path, make_engine, capsys):
+    from qa.cli import main
+
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    make_engine(docs, index).index(progress=False)
+    manifest = json.loads((index / store.MANIFEST).read_text())
+    manifest["sources"] = 5  # a field of the wrong type
+    manifest["data_dir"] = "v-gone"
+    (index / store.MANIFEST).write_text(json.dumps(manifest))
+    rc = main(["ask", "Which company operates the night ferry?", "--index", str(index), "--json"])
+    out = capsys.readouterr()
+    assert rc != 0 and "Traceback" not in out.err
+    assert "does not say where its documents are" in json.loads(out.out)["error"]
