@@ -6,8 +6,10 @@ as ``\\ufeff``), so ``text[start:end] == quote`` can be checked by anyone.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +76,18 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def unicode_bom(data: bytes) -> str | None:
+    """"utf-16" or "utf-32" when the bytes start with that encoding's byte-order mark."""
+    for bom, enc in _BOMS:  # UTF-32 first: its little-endian mark starts like UTF-16's
+        if data.startswith(bom):
+            return enc
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """NUL bytes, a known binary signature, or mostly control characters."""
     head = data[:8192]
@@ -132,6 +146,8 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
     """Read one file into a :class:`Document` or raise :class:`IngestError`."""
     path = Path(path)
     name = path.relative_to(root).as_posix() if root else path.name
+    if root is not None:
+        check_link(path, root)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(f"{name}: unsupported file type '{suffix or 'none'}' "
@@ -145,10 +161,22 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
         raise IngestError(f"{name}: cannot read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise IngestError(f"{name}: empty file, skipped")
-    if looks_binary(data):
-        raise IngestError(f"{name}: looks like a binary file, not text; skipped")
     warnings: list[str] = []
-    text = decode(data, name, warnings)
+    wide = unicode_bom(data)
+    if wide:  # UTF-16/32 text has NUL bytes: decode it before judging it
+        try:
+            text = data.decode(wide).replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{name}: starts like {wide.upper()} text but does not decode ({exc.reason}); "
+                              "re-save it as UTF-8") from exc
+        if looks_binary(text.encode("utf-8", errors="replace")):
+            raise IngestError(f"{name}: looks like a binary file, not text; skipped")
+        warnings.append(f"{name}: {wide.upper()} text; quotes and offsets are characters of the decoded text "
+                        f"(as open(file, encoding=\"{wide}\") reads it). Re-save it as UTF-8 to quote the file as is.")
+    elif looks_binary(data):
+        raise IngestError(f"{name}: looks like a binary file, not text; skipped")
+    else:
+        text = decode(data, name, warnings)
     hints: dict = {}
     if suffix in (".html", ".htm"):
         blocks, hints = read_html(text)
@@ -172,6 +200,18 @@ def _title_from_name(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
 
 
+def check_link(path: Path, root: Path) -> None:
+    """Refuse a file that is a link to nothing, or whose real location is outside the folder it was
+    found in (a link ``passwd.txt -> /etc/passwd`` must not be indexed and quoted)."""
+    path, root = Path(path), Path(root)
+    name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    if path.is_symlink() and not path.exists():
+        raise IngestError(f"{name}: a link to {os.readlink(path)}, which does not exist; skipped")
+    real, top = path.resolve(), root.resolve()
+    if real != top and top not in real.parents:
+        raise IngestError(f"{name}: a link to {real}, outside the documents folder {top}; skipped")
+
+
 def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
     """Expand folders recursively; return ``(file, root)`` pairs in a stable order.
 
@@ -184,7 +224,15 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.is_symlink() and (not f.exists() or f.is_dir()):
+                    # linked folders are not followed; a dangling link or a link to a folder outside
+                    # is kept so that the index report names it (check_link)
+                    real = f.resolve()
+                    if not f.exists() or p.resolve() not in real.parents:
+                        found.append((f, p))
+                elif f.is_file():
                     found.append((f, p))
         elif p.is_file():
             found.append((p, p.parent))

@@ -13,7 +13,7 @@ from . import store
 from .bm25 import BM25Index
 from .config import PIPELINE_VERSION, Config
 from .dense import build_dense, kind_for
-from .documents import Document, IngestError, file_sha256, find_files, load_document, too_large_message
+from .documents import Document, IngestError, check_link, file_sha256, find_files, load_document, too_large_message
 from .embedder import Embedder
 from .passages import make_passages, sentences_of
 
@@ -231,6 +231,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
                 doc_id = f"{root.name}/{doc_id}"
             seen[doc_id] = path
             try:
+                check_link(path, root)
                 size = path.stat().st_size
                 if size > cfg.max_file_bytes:
                     raise IngestError(too_large_message(doc_id, size, cfg.max_file_bytes))

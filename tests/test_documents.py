@@ -277,3 +277,44 @@ def test_decode_fragment_maps_decoded_text_back_to_the_raw_quote():
         s, e = block.raw_span(i, i + len(word))
         assert html.unescape(re.sub(r"<[^>]*>", "", raw[s:e])) == word
     assert decode_fragment("").text == ""
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path, encoding):
+    import codecs
+
+    bom = {"utf-16": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE, "utf-32": codecs.BOM_UTF32_LE}[encoding]
+    body = ARTICLE.encode(encoding if encoding != "utf-16" else "utf-16-le")
+    if encoding == "utf-32":
+        body = ARTICLE.encode("utf-32-le")
+    p = _write(tmp_path, "wide.txt", bom + body)
+    doc = load_document(p, tmp_path)
+    raw = open(p, encoding="utf-16" if "16" in encoding else "utf-32").read()
+    assert doc.text == raw == ARTICLE
+    assert any("decoded text" in w for w in doc.warnings)
+    sents = sentences_of(doc)
+    assert [raw[s.start:s.end] for s in sents] == [s.text for s in sents]
+    # NUL bytes without a byte-order mark are still binary
+    with pytest.raises(IngestError, match="binary"):
+        load_document(_write(tmp_path, "raw16.txt", ARTICLE.encode("utf-16-le")), tmp_path)
+
+
+def test_links_to_outside_the_folder_and_dangling_links_are_skipped_with_a_reason(tmp_path, make_engine):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    secret = _write(outside, "passwd.txt", b"root:x:0:0:root:/root:/bin/bash\nThe secret line of the file.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _write(docs, "good.txt", ARTICLE.encode("utf-8"))
+    (docs / "passwd.txt").symlink_to(secret)
+    (docs / "gone.txt").symlink_to(tmp_path / "nothing.txt")
+    (docs / "inside.txt").symlink_to(docs / "good.txt")  # a link within the folder is fine
+    (docs / "elsewhere").symlink_to(outside, target_is_directory=True)  # a linked folder out of it
+    report = make_engine(docs).index(progress=False)
+    skipped = dict(report.skipped)
+    assert "outside the documents folder" in skipped["passwd.txt"]
+    assert "outside" in skipped["elsewhere"]  # a linked folder is not followed, and said
+    assert "does not exist" in skipped["gone.txt"]
+    assert sorted(report.added) == ["good.txt", "inside.txt"]
+    with pytest.raises(IngestError, match="outside"):
+        load_document(docs / "passwd.txt", docs)
