@@ -73,16 +73,44 @@ class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long); the message says why."""
 
 
-def validate_question(question, max_chars: int = 1000) -> str:
-    """Return the stripped question or raise :class:`QuestionError`."""
+#: Most quotes an answer may ask for (``k``).
+MAX_K = 10
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters and invisible formatting ones (bidi overrides, zero-width
+    marks), which can make a question display differently from what is searched."""
+    import unicodedata
+
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
+                   if unicodedata.category(ch) != "Cf")
+
+
+def validate_question(question, max_chars: int = 1000, what: str = "The question") -> str:
+    """Return the cleaned question (whitespace collapsed, control and bidi characters removed) or
+    raise :class:`QuestionError`; ``what`` names it in the message (e.g. an earlier question)."""
     if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    q = " ".join(question.split())
+        raise QuestionError(f"{what} must be text.")
+    q = " ".join(_printable(question).split())
     if not q:
-        raise QuestionError("The question is empty. Type a question about the documents.")
+        raise QuestionError(f"{what} is empty. Type a question about the documents.")
     if len(q) > max_chars:
-        raise QuestionError(f"The question is too long ({len(q)} characters; the limit is {max_chars}). "
+        raise QuestionError(f"{what} is too long ({len(q)} characters; the limit is {max_chars}). "
                             "Ask a shorter, more specific question.")
     if not any(ch.isalnum() for ch in q):
-        raise QuestionError("The question has no words in it. Type a question about the documents.")
+        raise QuestionError(f"{what} has no words in it. Type a question about the documents.")
     return q
+
+
+def validate_k(k) -> int:
+    """How many quotes: a whole number from 1 to :data:`MAX_K` (also as text, "3"), else
+    :class:`QuestionError`. The CLI and the API apply the same rule."""
+    if isinstance(k, bool):
+        k = None
+    if isinstance(k, str) and k.strip().lstrip("+").isdigit():
+        k = int(k.strip())
+    if isinstance(k, float) and k.is_integer():
+        k = int(k)
+    if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QuestionError(f"k (how many quotes) must be a whole number from 1 to {MAX_K}, not {k!r}.")
+    return k

@@ -111,8 +111,19 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+class UsageError(Exception):
+    """A command line argparse refused (the message says which argument)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises :class:`UsageError` instead of exiting, so that ``--json`` can answer in JSON."""
+
+    def error(self, message):  # noqa: D102 - argparse's hook
+        raise UsageError(f"{self.prog}: {message}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m qa", description="Cited question answering over a folder of articles.")
+    p = _Parser(prog="python -m qa", description="Cited question answering over a folder of articles.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -177,7 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     from .config import setup_offline_env
 
     setup_offline_env()
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        if "--json" in argv:
+            print(json.dumps({"error": str(exc)}))
+        else:
+            parser.print_usage(sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "sentence_transformers", "transformers", "bm25s", "faiss"):

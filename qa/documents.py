@@ -99,6 +99,28 @@ def looks_binary(data: bytes) -> bool:
     return ctrl / len(head) > 0.1
 
 
+def decode_any(data: bytes, name: str, warnings: list[str]) -> str:
+    """The text of a file's bytes as the index reads it: UTF-16/UTF-32 when a byte-order mark says
+    so, else :func:`decode` (quotes and offsets index this text)."""
+    wide = unicode_bom(data)
+    if not wide:
+        return decode(data, name, warnings)
+    try:
+        text = data.decode(wide)
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{name}: starts like {wide.upper()} text but does not decode ({exc.reason}); "
+                          "re-save it as UTF-8") from exc
+    warnings.append(f"{name}: {wide.upper()} text; quotes and offsets are characters of the decoded text "
+                    f"(as open(file, encoding=\"{wide}\") reads it). Re-save it as UTF-8 to quote the file as is.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def source_text(path: Path) -> str:
+    """A file's text as it is on disk now, decoded as when it was indexed (to check quotes against)."""
+    path = Path(path)
+    return decode_any(path.read_bytes(), path.name, [])
+
+
 def decode(data: bytes, name: str, warnings: list[str]) -> str:
     """Decode bytes as ``open()`` would (UTF-8, universal newlines), with a fallback."""
     try:
@@ -162,21 +184,11 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
     if not data.strip():
         raise IngestError(f"{name}: empty file, skipped")
     warnings: list[str] = []
-    wide = unicode_bom(data)
-    if wide:  # UTF-16/32 text has NUL bytes: decode it before judging it
-        try:
-            text = data.decode(wide).replace("\r\n", "\n").replace("\r", "\n")
-        except UnicodeDecodeError as exc:
-            raise IngestError(f"{name}: starts like {wide.upper()} text but does not decode ({exc.reason}); "
-                              "re-save it as UTF-8") from exc
-        if looks_binary(text.encode("utf-8", errors="replace")):
-            raise IngestError(f"{name}: looks like a binary file, not text; skipped")
-        warnings.append(f"{name}: {wide.upper()} text; quotes and offsets are characters of the decoded text "
-                        f"(as open(file, encoding=\"{wide}\") reads it). Re-save it as UTF-8 to quote the file as is.")
-    elif looks_binary(data):
+    if not unicode_bom(data) and looks_binary(data):  # UTF-16/32 text has NUL bytes: judged once decoded
         raise IngestError(f"{name}: looks like a binary file, not text; skipped")
-    else:
-        text = decode(data, name, warnings)
+    text = decode_any(data, name, warnings)
+    if unicode_bom(data) and looks_binary(text.encode("utf-8", errors="replace")):
+        raise IngestError(f"{name}: looks like a binary file, not text; skipped")
     hints: dict = {}
     if suffix in (".html", ".htm"):
         blocks, hints = read_html(text)

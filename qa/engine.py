@@ -10,7 +10,7 @@ import numpy as np
 
 from . import store
 from .abstain import DEFAULT_MIN_HAS, AbstainModel
-from .answer import Answer, Citation, validate_question
+from .answer import Answer, Citation, validate_k, validate_question
 from .config import Config, load_config, setup_offline_env
 from .documents import Document, load_document
 from .embedder import Embedder
@@ -60,6 +60,7 @@ class Engine:
         self._reader: Reader | None = None
         self._abstain: AbstainModel | None = None
         self._lock = threading.RLock()
+        self._sources_cache: dict[str, tuple] = {}
 
     # -- components ------------------------------------------------------------------
     @property
@@ -155,7 +156,9 @@ class Engine:
     def trace(self, question: str, history: list[str] | None = None, k: int = 3, mode: str = "hybrid") -> Trace:
         """Answer a question and keep every intermediate result (for evaluation and debugging)."""
         text = validate_question(question, self.config.max_question_chars)
-        history = [validate_question(h, self.config.max_question_chars) for h in (history or []) if h and h.strip()]
+        k = validate_k(k)
+        history = [validate_question(h, self.config.max_question_chars, what="An earlier question (history)")
+                   for h in (history or []) if isinstance(h, str) and h.strip()]
         data = self.data
         q = parse_question(text, history)
         if data.n_passages == 0:
@@ -179,7 +182,58 @@ class Engine:
             if q.answer_type in ("who", "person"):
                 ans = self._use_signings(ans, q, k)
             ans = self._use_roles(ans, q, k)
+            ans = self._verified(ans)
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
+
+    def _source(self, doc_id: str) -> str | None:
+        """The document's text as it is on disk now (cached while the file's size and time stay)."""
+        from .documents import IngestError, source_text
+
+        meta = self.data.manifest["docs"].get(doc_id) or {}
+        path = Path(meta.get("path") or "")
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        with self._lock:
+            got = self._sources_cache.get(doc_id)
+            if got and got[0] == key:
+                return got[1]
+        try:
+            text = source_text(path)
+        except (OSError, IngestError):
+            return None
+        with self._lock:
+            if len(self._sources_cache) > 64:
+                self._sources_cache.clear()
+            self._sources_cache[doc_id] = (key, text)
+        return text
+
+    def _verified(self, ans: Answer) -> Answer:
+        """Every citation checked against its file as it is now: a quote that is no longer the file's
+        text there (edited since indexing, or damage) is left out and said; none left: not found."""
+        kept, changed = [], []
+        for c in ans.citations:
+            text = self._source(c.doc)
+            if text is not None and text[c.start:c.end] == c.quote:
+                kept.append(c)
+            elif c.doc not in changed:
+                changed.append(c.doc)
+        if not changed:
+            return ans
+        advice = (f"{', '.join(changed)} changed on disk since it was indexed (or is gone), so its quotes cannot "
+                  "be shown as exact; the next index run (python -m qa index, or the app's Documents tab) picks it up")
+        log.warning("%s", advice)
+        if not kept:
+            return Answer.not_found(ans.question, resolved=ans.resolved_question, why=advice)
+        if kept[0] is not ans.citations[0]:
+            ans.answer = None  # the short answer was in a quote that is no longer the file's text
+        for n, c in enumerate(kept, 1):
+            c.n = n
+        ans.citations = kept
+        ans.message = (ans.message + " " if ans.message else "") + f"Some quotes were left out: {advice}."
+        return ans
 
     def _use_signings(self, ans: Answer, q: Question, k: int) -> Answer:
         """For "who signed ... with X": all signatories of the matching signing event, citing its quote."""

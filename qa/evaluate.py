@@ -122,7 +122,9 @@ def write_squad_corpus(squad: dict, folder: Path, skip_articles: set[int]) -> di
                         f"<p>{html.escape(para['context'])}</p>\n</body></html>\n")
                 (folder / doc_id).write_text(page, encoding="utf-8")
             for qa in para["qas"]:
-                answers = [x["text"] for x in qa.get("answers", [])] if "answers" in qa else None
+                answers = [x["text"] for x in qa.get("answers") or [] if isinstance(x, dict) and x.get("text")]
+                if not answers and not qa.get("is_impossible", False):
+                    answers = None  # a retrieval-only question: no answer given to score against
                 questions.append({"id": qa["id"], "question": qa["question"], "doc": doc_id, "article": a,
                                   "impossible": bool(qa.get("is_impossible", False)), "answers": answers,
                                   "ooc": a in skip_articles})
@@ -191,7 +193,7 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
     tmp = Path(tempfile.mkdtemp(prefix="qa-squad-"))
     corpus = write_squad_corpus(squad, tmp / "docs", held_out)
     qs = corpus["questions"]
-    has_answers = any(q["answers"] is not None for q in qs)
+    has_answers = any(q["answers"] for q in qs)
     if limit and limit < len(qs):
         step = len(qs) / limit
         qs = [qs[int(i * step)] for i in range(limit)]
@@ -236,11 +238,11 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
                               pool=100)
                 dr = _doc_ranking(data, hits)
                 ranks[mode].append(dr.index(q["doc"]) if q["doc"] in dr else None)
-                if has_answers:
+                if has_answers and q["answers"]:
                     first = [data.sent_quotes[int(data.passage_lo[h.passage])] for h in hits[:3]]
                     base_ev[mode][0] += bool(first) and _contains_answer(first[0], q["answers"])
                     base_ev[mode][1] += any(_contains_answer(x, q["answers"]) for x in first)
-        if not has_answers:
+        if not has_answers or not q["answers"]:
             continue
         answerable += 1
         abstained_answerable += ans.abstained

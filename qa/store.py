@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 FACTS = "facts.json"
+DOC_ORDER = "doc_order.json"
 
 
 class IndexError_(Exception):
@@ -159,9 +160,13 @@ class TextTable:
 
     def __getitem__(self, i: int) -> str:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
-        if self.fd is not None:
-            return os.pread(self.fd, hi - lo, lo).decode("utf-8") if hi > lo else ""
-        return bytes(self.blob[lo:hi]).decode("utf-8")
+        try:
+            if self.fd is not None:
+                return os.pread(self.fd, hi - lo, lo).decode("utf-8") if hi > lo else ""
+            return bytes(self.blob[lo:hi]).decode("utf-8")
+        except UnicodeDecodeError as exc:  # damaged bytes: say so, with the way out
+            raise IndexCorrupt(f"a text table of the index is damaged (row {i}: {exc.reason}). Rebuild it with: "
+                               "python -m qa index --rebuild") from exc
 
     def slice(self, lo: int, hi: int) -> list[str]:
         return [self[i] for i in range(lo, hi)]
@@ -259,6 +264,35 @@ class IndexData:
         return self.manifest["docs"][self.doc_ids[i]]
 
 
+def check_manifest(m) -> None:
+    """Raise ValueError naming the first field of a manifest that has the wrong type or value."""
+    if not isinstance(m, dict):
+        raise ValueError("not a JSON object")
+    for key in ("data_dir", "docs"):
+        if key not in m:
+            raise ValueError(f"no '{key}'")
+    d = m["data_dir"]
+    if not isinstance(d, str) or not d.startswith("v-") or "/" in d or "\\" in d or ".." in d:
+        raise ValueError(f"'data_dir' is not a version folder name: {d!r}")
+    if not isinstance(m["docs"], dict) or not all(isinstance(v, dict) for v in m["docs"].values()):
+        raise ValueError("'docs' is not an object of documents")
+    order = m.get("doc_order", [])
+    if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
+        raise ValueError("'doc_order' is not a list of document names")
+    if len(set(order)) != len(order) or set(order) != set(m["docs"]):
+        raise ValueError("'doc_order' and 'docs' do not list the same documents")
+    files = m.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                              for k, v in files.items()):
+        raise ValueError("'files' is not an object of file sizes")
+    for key in ("model", "counts", "pipeline"):
+        if key in m and not isinstance(m[key], dict):
+            raise ValueError(f"'{key}' is not an object")
+    counts = m.get("counts", {})
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()):
+        raise ValueError("'counts' holds something other than counts")
+
+
 def read_manifest(index_dir: Path) -> dict:
     """The manifest, or raise IndexMissing / IndexCorrupt with advice."""
     path = Path(index_dir) / MANIFEST
@@ -266,8 +300,7 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexMissing(f"No index in {index_dir}. Build it with: python -m qa index [PATH ...] --index {index_dir}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict) or "docs" not in manifest or "data_dir" not in manifest:
-            raise ValueError("missing keys")
+        check_manifest(manifest)
     except (ValueError, OSError) as exc:
         raise IndexCorrupt(f"The index manifest {path} is unreadable ({exc}). "
                            f"Rebuild it with: python -m qa index --index {index_dir}") from exc
@@ -284,6 +317,9 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
     vdir = index_dir / manifest["data_dir"]
     try:
         _check_files(vdir, manifest.get("files"))
+        if (vdir / DOC_ORDER).is_file() and \
+                json.loads((vdir / DOC_ORDER).read_text(encoding="utf-8")) != manifest.get("doc_order"):
+            raise IndexCorrupt("the manifest's document order is not the one the data was written in")
         arrays = np.load(vdir / "arrays.npz")
         data = IndexData(
             manifest=manifest,
@@ -425,6 +461,9 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         if facts is not None:
             with open(tmp / FACTS, "w", encoding="utf-8") as fh:
                 json.dump(facts, fh, ensure_ascii=False)
+        # the version's own copy of the document order: rows are grouped by it, so a manifest whose
+        # order was changed would make citations name the wrong file
+        (tmp / DOC_ORDER).write_text(json.dumps(manifest.get("doc_order", []), ensure_ascii=False), encoding="utf-8")
         if crash_hook:
             crash_hook("data")
         import faiss

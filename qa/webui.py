@@ -332,10 +332,11 @@ def parse_history(history) -> list[str]:
 def ask_json(engine, question: str, history=None, k: int = 3) -> dict:
     """What ``python -m qa ask --json`` prints: ``Answer.to_dict()``, or ``{"error": message}``."""
     from .answer import QuestionError
+    from .store import IndexError_
 
     try:
-        return engine.ask(question, history=parse_history(history), k=int(k or 3)).to_dict()
-    except QuestionError as exc:
+        return engine.ask(question, history=parse_history(history), k=3 if k is None or k == "" else k).to_dict()
+    except (QuestionError, IndexError_) as exc:
         return {"error": str(exc)}
 
 

@@ -118,3 +118,28 @@ def test_answering_does_not_load_torch(seed_engine):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-2:] == ["True", "False"], out.stdout
+
+
+def test_control_and_bidi_characters_are_removed_from_questions():
+    from qa.answer import validate_question
+
+    assert validate_question("Who\u202e signed\u200b the\x07 deal?\u2066") == "Who signed the deal?"
+    with pytest.raises(QuestionError, match="earlier question"):
+        validate_question("x" * 2000, 1000, what="An earlier question (history)")
+
+
+@pytest.mark.parametrize("k, ok", [(1, 1), ("3", 3), (10, 10), (0, None), (-1, None), ("abc", None), (11, None),
+                                   (True, None), (2.0, 2), (None, None)])
+def test_k_is_checked_the_same_way_everywhere(k, ok):
+    from qa.answer import validate_k
+
+    if ok is None:
+        with pytest.raises(QuestionError, match="from 1 to 10"):
+            validate_k(k)
+    else:
+        assert validate_k(k) == ok
+
+
+def test_overlong_history_is_named_as_such(seed_engine):
+    with pytest.raises(QuestionError, match="earlier question"):
+        seed_engine.ask("Where was it signed?", history=["who signed " * 300])

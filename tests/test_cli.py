@@ -220,3 +220,16 @@ def test_eval_on_dev_questions(work):
     text = run("eval", str(DEV), "--index", "idx", cwd=wd)
     no_traceback(text)
     assert text.returncode == 0 and "evidence" in text.stdout.lower()
+
+
+@pytest.mark.parametrize("args, why", [
+    (["-k", "abc"], "invalid int value"),
+    (["-k", "0"], "from 1 to 10"),
+    (["--no-such-flag"], "unrecognized arguments"),
+])
+def test_bad_arguments_with_json_answer_in_json(work, args, why):
+    wd, _, _ = work
+    proc = run("ask", "Who signed the agreement?", "--json", "--index", "idx", *args, cwd=wd)
+    no_traceback(proc)
+    assert proc.returncode == 2
+    assert why in json.loads(proc.stdout)["error"]  # one JSON object on stdout, not usage text

@@ -68,3 +68,16 @@ def test_run_squad_holds_articles_out_and_works_without_answers(tmp_path):
     assert result["em"] is None and result["f1"] is None and result["evidence_hit@1"] is None
     assert result["recall@1"] is not None and result["ooc_abstain_rate"] is not None
     assert result["counts"]["held_out_articles"] == [2]
+
+
+def test_run_squad_on_questions_with_empty_answer_lists(tmp_path):
+    """A retrieval-only test set in SQuAD format: "answers": [] and no is_impossible."""
+    src = json.loads(_write(tmp_path / "full.json").read_text())
+    for art in src["data"]:
+        for para in art["paragraphs"]:
+            for qa in para["qas"]:
+                qa["answers"] = []
+    path = tmp_path / "empty_answers.json"
+    path.write_text(json.dumps(src))
+    result = run_squad(path, holdout_every=3, progress=False, baselines=False)
+    assert result["f1"] is None and result["recall@1"] is not None

@@ -131,7 +131,24 @@ def _wrong_counts(index: Path) -> None:
     (index / store.MANIFEST).write_text(json.dumps(m))
 
 
-DAMAGES = [_garbage_manifest, _manifest_without_keys, _manifest_list, _empty_manifest, _binary_manifest, _old_format,
+def _manifest_field(key, value):
+    def damage(index: Path) -> None:
+        m = json.loads((index / store.MANIFEST).read_text())
+        m[key] = value
+        (index / store.MANIFEST).write_text(json.dumps(m))
+    damage.__name__ = f"manifest_{key}_{type(value).__name__}"
+    return damage
+
+
+def _swapped_doc_order(index: Path) -> None:
+    m = json.loads((index / store.MANIFEST).read_text())
+    m["doc_order"][0], m["doc_order"][1] = m["doc_order"][1], m["doc_order"][0]
+    (index / store.MANIFEST).write_text(json.dumps(m))
+
+
+DAMAGES = [_manifest_field("data_dir", 5), _manifest_field("docs", []), _manifest_field("data_dir", "../elsewhere"),
+           _manifest_field("doc_order", {"a": 1}), _manifest_field("files", ["x"]), _manifest_field("counts", 3),
+           _swapped_doc_order, _garbage_manifest, _manifest_without_keys, _manifest_list, _empty_manifest, _binary_manifest, _old_format,
            _data_dir_gone, _truncate("sentences.bin"), _truncate("quotes.bin"), _truncate("passages.off.npy"),
            _truncate("passage_vecs.npy"), _truncate("sentence_vecs.npy", 0.9), _truncate("arrays.npz"),
            _truncate("dense.faiss"), _delete("dense.faiss"), _delete("bm25"), _delete("arrays.npz"), _wrong_counts]
@@ -249,3 +266,39 @@ def test_row_reader_reads_rows_like_numpy(tmp_path):
         fh.truncate((tmp_path / "v.npy").stat().st_size - 8)
     with pytest.raises(store.IndexCorrupt):
         RowReader(tmp_path / "v.npy")
+
+
+def test_flipped_bytes_in_a_text_table_are_an_index_error_not_a_traceback(built, tmp_path, embedder):
+    engine, index = _copy(built, tmp_path, embedder)
+    f = _data_dir(index) / "quotes.bin"
+    data = bytearray(f.read_bytes())
+    for i in range(0, len(data), 97):  # same size: the size check cannot see it
+        data[i] = 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(store.IndexCorrupt, match="text table of the index is damaged"):
+        engine.ask(QUESTION)
+
+
+def test_a_file_edited_after_indexing_is_never_quoted_as_exact(built, tmp_path, embedder):
+    docs, index, answer = built
+    mine = tmp_path / "docs"
+    shutil.copytree(docs, mine)
+    engine = Engine(docs_dir=mine, index_dir=tmp_path / "index")
+    engine._embedder = embedder
+    engine.index(progress=False)
+    first = engine.ask(QUESTION)
+    assert not first.abstained
+    doc = first.citations[0].doc
+    path = mine / doc
+    text = path.read_text(encoding="utf-8")
+    c = first.citations[0]
+    # change letters inside the quoted sentence, keeping the file's size
+    edited = text[:c.start] + text[c.start:c.end].swapcase() + text[c.end:]
+    path.write_text(edited, encoding="utf-8")
+    again = engine.ask(QUESTION)
+    for cite in again.citations:
+        assert open(mine / cite.doc, encoding="utf-8").read()[cite.start:cite.end] == cite.quote
+    assert (doc, c.start) not in [(x.doc, x.start) for x in again.citations]  # the edited quote is left out
+    assert "changed on disk since it was indexed" in again.message
+    # the next index run picks the edit up
+    assert engine.index(progress=False).updated == [doc]
