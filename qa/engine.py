@@ -61,6 +61,7 @@ class Engine:
         self._abstain: AbstainModel | None = None
         self._lock = threading.RLock()
         self._sources_cache: dict[str, tuple] = {}
+        self._manifest_key: tuple | None = None
 
     # -- components ------------------------------------------------------------------
     @property
@@ -88,6 +89,7 @@ class Engine:
         """The loaded index (raises IndexMissing / IndexCorrupt with advice)."""
         with self._lock:
             if self._data is None:
+                self._manifest_key = self._manifest_stat()
                 data = store.load(self.config.index_dir)
                 model = data.manifest.get("model", {})
                 if model.get("fingerprint") != self.embedder.info.fingerprint:
@@ -99,6 +101,30 @@ class Engine:
                 self._data = data
                 self._idf = IdfTable(data)
             return self._data
+
+    def _manifest_stat(self) -> tuple | None:
+        try:
+            st = (Path(self.config.index_dir) / store.MANIFEST).stat()
+            return st.st_mtime_ns, st.st_size, st.st_ino
+        except OSError:
+            return None
+
+    def refresh(self) -> bool:
+        """Switch to a newer index version written by another process (``qa index`` while the app
+        serves), between questions; True when it switched. Costs one ``stat`` of the manifest."""
+        with self._lock:
+            if self._data is None or self._manifest_stat() == self._manifest_key:
+                return False
+            try:
+                newer = store.read_manifest(self.config.index_dir).get("data_dir")
+            except store.IndexError_:
+                return False  # being replaced or damaged: keep answering from the loaded version
+            if newer == self._data.manifest.get("data_dir"):
+                self._manifest_key = self._manifest_stat()
+                return False
+            log.info("the index in %s has a new version (%s): switching to it", self.config.index_dir, newer)
+            self.reload()
+            return True
 
     def reload(self) -> None:
         """Forget the loaded index (after it was rebuilt by someone else)."""
@@ -157,6 +183,7 @@ class Engine:
         """Answer a question and keep every intermediate result (for evaluation and debugging)."""
         text = validate_question(question, self.config.max_question_chars)
         k = validate_k(k)
+        self.refresh()
         history = [validate_question(h, self.config.max_question_chars, what="An earlier question (history)")
                    for h in (history or []) if isinstance(h, str) and h.strip()]
         data = self.data

@@ -268,3 +268,20 @@ def test_cli_ask_on_an_index_whose_sources_are_unknown_exits_non_zero(tmp_path, 
     out = capsys.readouterr()
     assert rc != 0 and "Traceback" not in out.err
     assert "does not say where its documents are" in json.loads(out.out)["error"]
+
+
+def test_an_engine_switches_to_a_version_written_by_another_process(tmp_path, make_engine, embedder):
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    serving = make_engine(docs, index)
+    serving.index(progress=False)
+    assert [d["doc"] for d in serving.documents()] == ["ferry.txt"]
+    # another process (here another engine) writes a new version with a new document
+    (docs / "bus.txt").write_text("Bus news\n\nThe 42 bus now runs every ten minutes on weekdays.\n", encoding="utf-8")
+    other = Engine(docs_dir=docs, index_dir=index)
+    other._embedder = embedder
+    assert other.index(progress=False).added == ["bus.txt"]
+    ans = serving.ask("How often does the 42 bus run?")  # the serving engine picks it up before answering
+    assert not ans.abstained and ans.citations[0].doc == "bus.txt"
+    assert "ten minutes" in (ans.answer or "")
+    assert serving.refresh() is False  # nothing newer now
