@@ -36,6 +36,20 @@ def bundled_model_path() -> Path:
     return Path(get_model_path())
 
 
+def file_digest(path: Path, chunk: int = 1 << 23) -> str:
+    """A fast content hash of a file (xxh3-64), read in chunks."""
+    import xxhash
+
+    h = xxhash.xxh3_64()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What identifies a model in the index manifest."""
@@ -61,7 +75,8 @@ def model_info(model_path: Path | None) -> ModelInfo:
         if f.is_file():
             h.update(f.read_bytes())
     for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
-        h.update(f"{f.name}:{f.stat().st_size}".encode())
+        # the weights' content (a fast hash): a same-size file of other weights is another model
+        h.update(f"{f.name}:{f.stat().st_size}:{file_digest(f)}".encode())
     cfg = json.loads(cfg_file.read_text())
     dim = int(cfg.get("hidden_size") or cfg.get("d_model") or cfg.get("dim") or 0)
     pooling = path / "1_Pooling" / "config.json"

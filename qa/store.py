@@ -307,8 +307,9 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def load(index_dir: Path, with_search: bool = True) -> IndexData:
-    """Load the current version of the index (FAISS and BM25 too when ``with_search``)."""
+def load(index_dir: Path, with_search: bool = True, verify: bool = True) -> IndexData:
+    """Load the current version of the index (FAISS and BM25 too when ``with_search``), after checking
+    every file's size and (``verify``) content hash against the manifest."""
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -317,6 +318,8 @@ def load(index_dir: Path, with_search: bool = True) -> IndexData:
     vdir = index_dir / manifest["data_dir"]
     try:
         _check_files(vdir, manifest.get("files"))
+        if verify:
+            verify_checksums(vdir, manifest.get("checksums"))
         if (vdir / DOC_ORDER).is_file() and \
                 json.loads((vdir / DOC_ORDER).read_text(encoding="utf-8")) != manifest.get("doc_order"):
             raise IndexCorrupt("the manifest's document order is not the one the data was written in")
@@ -399,6 +402,30 @@ def _file_sizes(vdir: Path) -> dict[str, int]:
     return {f.relative_to(vdir).as_posix(): f.stat().st_size for f in sorted(vdir.rglob("*")) if f.is_file()}
 
 
+def checksums(vdir: Path) -> dict[str, str]:
+    """A fast content hash (xxh3-64) of every file of a version folder."""
+    from .embedder import file_digest
+
+    return {f.relative_to(vdir).as_posix(): file_digest(f) for f in sorted(vdir.rglob("*")) if f.is_file()}
+
+
+def verify_checksums(vdir: Path, expected: dict | None) -> None:
+    """Raise IndexCorrupt naming the first file whose content is not what was written (damage that
+    keeps the size: flipped bytes, a replaced file)."""
+    if not expected:
+        return
+    if not isinstance(expected, dict) or not all(isinstance(v, str) for v in expected.values()):
+        raise IndexCorrupt("the manifest's checksums are not an object of hashes")
+    from .embedder import file_digest
+
+    for name, digest in expected.items():
+        f = vdir / name
+        if not f.is_file():
+            raise IndexCorrupt(f"{name} is missing")
+        if file_digest(f) != digest:
+            raise IndexCorrupt(f"{name} is damaged (its content is not what was written)")
+
+
 def _check_files(vdir: Path, expected: dict | None) -> None:
     """Every file the manifest lists exists with its recorded size (cheap check for truncation)."""
     if not vdir.is_dir():
@@ -479,7 +506,8 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
             crash_hook("before-rename")
         os.rename(tmp, index_dir / name)
         _fsync_dir(index_dir)
-        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION, files=_file_sizes(index_dir / name))
+        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION, files=_file_sizes(index_dir / name),
+                        checksums=checksums(index_dir / name))
         mtmp = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
         with open(mtmp, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)

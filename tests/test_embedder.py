@@ -29,3 +29,20 @@ def test_onnx_question_encoder_matches_torch(embedder):
     onnx = OnnxQueryEncoder(embedder.model_path).encode(qs)
     torch = embedder.encode_texts(qs)
     assert (onnx * torch).sum(1).min() > 0.99
+
+
+def test_fingerprint_follows_the_weights_content_not_only_their_size(tmp_path):
+    import shutil
+
+    from qa.embedder import bundled_model_path, model_info
+
+    src = bundled_model_path()
+    dst = tmp_path / "same-size-weights"
+    shutil.copytree(src, dst)
+    weights = sorted(dst.glob("*.safetensors")) + sorted(dst.glob("*.bin"))
+    assert weights
+    data = bytearray(weights[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of the weights, same size
+    weights[0].write_bytes(bytes(data))
+    assert model_info(dst).fingerprint != model_info(src).fingerprint
+    assert model_info(src).fingerprint == model_info(src).fingerprint

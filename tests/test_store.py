@@ -140,6 +140,17 @@ def _manifest_field(key, value):
     return damage
 
 
+def _flip(name: str, every: int = 4099):
+    def damage(index: Path) -> None:
+        f = _data_dir(index) / name
+        data = bytearray(f.read_bytes())
+        for i in range(len(data) // 3, len(data), every):  # same size: only the content check sees it
+            data[i] ^= 0x5A
+        f.write_bytes(bytes(data))
+    damage.__name__ = f"flip_{name}"
+    return damage
+
+
 def _swapped_doc_order(index: Path) -> None:
     m = json.loads((index / store.MANIFEST).read_text())
     m["doc_order"][0], m["doc_order"][1] = m["doc_order"][1], m["doc_order"][0]
@@ -148,7 +159,8 @@ def _swapped_doc_order(index: Path) -> None:
 
 DAMAGES = [_manifest_field("data_dir", 5), _manifest_field("docs", []), _manifest_field("data_dir", "../elsewhere"),
            _manifest_field("doc_order", {"a": 1}), _manifest_field("files", ["x"]), _manifest_field("counts", 3),
-           _swapped_doc_order, _garbage_manifest, _manifest_without_keys, _manifest_list, _empty_manifest, _binary_manifest, _old_format,
+           _swapped_doc_order, _flip("sentence_vecs.npy"), _flip("passage_vecs.npy"), _flip("quotes.bin", 97),
+           _flip("sentences.bin", 97), _flip("arrays.npz"), _flip("facts.json", 53), _garbage_manifest, _manifest_without_keys, _manifest_list, _empty_manifest, _binary_manifest, _old_format,
            _data_dir_gone, _truncate("sentences.bin"), _truncate("quotes.bin"), _truncate("passages.off.npy"),
            _truncate("passage_vecs.npy"), _truncate("sentence_vecs.npy", 0.9), _truncate("arrays.npz"),
            _truncate("dense.faiss"), _delete("dense.faiss"), _delete("bm25"), _delete("arrays.npz"), _wrong_counts]
@@ -242,9 +254,11 @@ def test_same_size_damage_in_search_files_is_rebuilt_by_ensure_index(built, tmp_
     damage(index)
     with pytest.raises(store.IndexCorrupt, match="python -m qa index --rebuild"):
         engine.ask(QUESTION)
-    store.load(index, with_search=False)  # what an update reads is intact ...
-    report = engine.ensure_index(progress=False)  # ... so ensure_index forces a full rebuild
-    assert report is not None and report.written and "could not be used" in report.rebuilt
+    with pytest.raises(store.IndexCorrupt, match="is damaged"):  # the content check sees it at load ...
+        store.load(index, with_search=False)
+    store.load(index, with_search=False, verify=False)  # (what an update reads is intact without it)
+    report = engine.ensure_index(progress=False)  # ... so ensure_index rebuilds the whole index
+    assert report is not None and report.written and "could not be" in report.rebuilt
     assert engine.ask(QUESTION).to_dict()["citations"] == built[2]["citations"]
 
 
@@ -275,8 +289,12 @@ def test_flipped_bytes_in_a_text_table_are_an_index_error_not_a_traceback(built,
     for i in range(0, len(data), 97):  # same size: the size check cannot see it
         data[i] = 0xFF
     f.write_bytes(bytes(data))
-    with pytest.raises(store.IndexCorrupt, match="text table of the index is damaged"):
+    with pytest.raises(store.IndexCorrupt, match="quotes.bin is damaged"):
         engine.ask(QUESTION)
+    # without the content check (an index from before checksums), reading the row says it is damaged
+    data = store.load(index, verify=False)
+    with pytest.raises(store.IndexCorrupt, match="text table of the index is damaged"):
+        [data.sent_quotes[i] for i in range(len(data.sent_quotes))]
 
 
 def test_a_file_edited_after_indexing_is_never_quoted_as_exact(built, tmp_path, embedder):
