@@ -93,6 +93,13 @@ class Engine:
                 data = store.load(self.config.index_dir)
                 model = data.manifest.get("model", {})
                 if model.get("fingerprint") != self.embedder.info.fingerprint:
+                    if model.get("name") == self.embedder.info.name and model.get("path") == self.embedder.info.path:
+                        # the same model folder with other content (its weights changed, or an index from
+                        # before the fingerprint hashed them): the index is rebuilt, not refused
+                        raise store.IndexCorrupt(
+                            f"The model in {self.embedder.info.path} changed since the index in "
+                            f"{self.config.index_dir} was built (its fingerprint differs). Rebuild it with: "
+                            f"python -m qa index --index {self.config.index_dir}")
                     raise store.ModelMismatch(
                         f"The index in {self.config.index_dir} was built with model '{model.get('name')}' "
                         f"({model.get('path')}), but the configured model is '{self.embedder.info.name}' "

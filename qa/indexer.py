@@ -204,8 +204,11 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             old = store.load(index_dir, with_search=False)
             old_model = old.manifest.get("model", {})
             if old_model.get("fingerprint") != info.fingerprint:
-                report.rebuilt = (f"the index was built with model '{old_model.get('name')}' and the current model is "
-                                  f"'{info.name}'")
+                if old_model.get("name") == info.name and old_model.get("path") == info.path:
+                    report.rebuilt = f"the files of model '{info.name}' changed since the index was built"
+                else:
+                    report.rebuilt = (f"the index was built with model '{old_model.get('name')}' and the current "
+                                      f"model is '{info.name}'")
                 old = None
             elif old.manifest.get("pipeline") != pipeline:
                 report.rebuilt = "the passage settings changed"

@@ -285,3 +285,18 @@ def test_an_engine_switches_to_a_version_written_by_another_process(tmp_path, ma
     assert not ans.abstained and ans.citations[0].doc == "bus.txt"
     assert "ten minutes" in (ans.answer or "")
     assert serving.refresh() is False  # nothing newer now
+
+
+def test_same_model_folder_with_other_weights_is_rebuilt_not_refused(tmp_path, make_engine, embedder):
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    make_engine(docs, index).index(progress=False)
+    m = json.loads((index / store.MANIFEST).read_text())
+    m["model"]["fingerprint"] = "0" * 16  # as an index from before the fingerprint hashed the weights
+    (index / store.MANIFEST).write_text(json.dumps(m))
+    engine = make_engine(docs, index)
+    with pytest.raises(store.IndexCorrupt, match="changed since the index"):
+        engine.ask("Which company operates the night ferry?")
+    report = engine.ensure_index(progress=False)
+    assert report.written and "files of model" in report.rebuilt
+    assert not engine.ask("Which company operates the night ferry?").abstained
