@@ -65,7 +65,7 @@ def main(argv=None) -> int:
 
     demo = build_ui(engine)
     warm.join()
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=cfg.concurrency)  # questions are answered concurrently
     demo.launch(server_name=args.host, server_port=args.port, css=demo.qa_css, max_file_size=cfg.max_file_bytes,
                 prevent_thread_lock=True, quiet=True, show_error=True, footer_links=["api"])
     print(f"Serving on http://{args.host}:{args.port} (started in {time.perf_counter() - T0:.1f}s; Ctrl+C to stop)",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -15,11 +16,17 @@ QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "wh
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():
+    """A Snowball stemmer for this thread (PyStemmer's objects must not be shared across threads)."""
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        import Stemmer
+
+        st = _local.stemmer = Stemmer.Stemmer("english")
+    return st
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,9 @@ class Config:
     reader_path: Path | None = None
     #: How many windows (a candidate sentence with its neighbours) the reader reads per question.
     reader_windows: int = 3
+    #: Questions the web app answers at the same time, and the time one may take before it gets a message.
+    concurrency: int = 4
+    answer_timeout_s: float = 30.0
     #: Corpus size above which FAISS switches from exact to approximate search.
     ann_threshold: int = 200_000
     batch_size: int = 32
@@ -89,6 +92,8 @@ def load_config(**overrides) -> Config:
         reader_path=Path(os.environ["QA_READER"]).expanduser() if os.environ.get("QA_READER") else None,
         reader_windows=_env_int("QA_READER_WINDOWS", base.reader_windows),
         max_file_bytes=_env_int("QA_MAX_FILE_BYTES", base.max_file_bytes),
+        concurrency=max(1, _env_int("QA_CONCURRENCY", base.concurrency)),
+        answer_timeout_s=float(_env_int("QA_ANSWER_TIMEOUT", int(base.answer_timeout_s))),
     )
     return cfg.with_(**overrides)
 

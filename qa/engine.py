@@ -62,6 +62,7 @@ class Engine:
         self._lock = threading.RLock()
         self._sources_cache: dict[str, tuple] = {}
         self._manifest_key: tuple | None = None
+        self._pool = None  # threads of ask_within
 
     # -- components ------------------------------------------------------------------
     @property
@@ -185,6 +186,27 @@ class Engine:
     def ask(self, question: str, history: list[str] | None = None, k: int = 3) -> Answer:
         """Answer a question from the documents (``history``: earlier questions, oldest first)."""
         return self.trace(question, history, k).answer
+
+    def ask_within(self, question: str, history: list[str] | None = None, k: int = 3,
+                   timeout: float | None = None) -> Answer:
+        """:meth:`ask` with a time limit (``config.answer_timeout_s``): a question that takes longer
+        gets a :class:`QuestionError` that says so, and the caller is free again (the web app answers
+        several questions at once; one slow question must not hold the others)."""
+        import concurrent.futures as cf
+
+        from .answer import QuestionError
+
+        limit = self.config.answer_timeout_s if timeout is None else timeout
+        with self._lock:
+            if self._pool is None:
+                self._pool = cf.ThreadPoolExecutor(max_workers=max(1, self.config.concurrency) * 2,
+                                                   thread_name_prefix="qa-answer")
+        future = self._pool.submit(self.ask, question, history, k)
+        try:
+            return future.result(timeout=limit)
+        except cf.TimeoutError:
+            raise QuestionError(f"The question took longer than {limit:g} s to answer and was stopped waiting for. "
+                                "Ask a shorter, more specific question.") from None
 
     def trace(self, question: str, history: list[str] | None = None, k: int = 3, mode: str = "hybrid") -> Trace:
         """Answer a question and keep every intermediate result (for evaluation and debugging)."""

@@ -335,7 +335,8 @@ def ask_json(engine, question: str, history=None, k: int = 3) -> dict:
     from .store import IndexError_
 
     try:
-        return engine.ask(question, history=parse_history(history), k=3 if k is None or k == "" else k).to_dict()
+        return engine.ask_within(question, history=parse_history(history),
+                                 k=3 if k is None or k == "" else k).to_dict()
     except (QuestionError, IndexError_) as exc:
         return {"error": str(exc)}
 
@@ -345,6 +346,7 @@ def build_ui(engine, examples: list[str] | None = None):
     import gradio as gr
 
     from .answer import QuestionError
+    from .store import IndexError_
 
     docs_dir = Path(engine.config.docs_dir)
     max_bytes = int(engine.config.max_file_bytes)
@@ -373,8 +375,8 @@ def build_ui(engine, examples: list[str] | None = None):
         text = message if isinstance(message, str) else ""
         chat.append({"role": "user", "content": md_text(one_line(text)) or "(empty)"})
         try:
-            ans = engine.ask(text, history=questions).to_dict()
-        except QuestionError as exc:
+            ans = engine.ask_within(text, history=questions).to_dict()
+        except (QuestionError, IndexError_) as exc:
             chat.append({"role": "assistant", "content": "\u26a0\ufe0f " + md_text(str(exc))})
             return (chat, message, {"error": str(exc)}, gr.update(choices=[], value=None), EMPTY_SOURCE, None,
                     questions)

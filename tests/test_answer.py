@@ -143,3 +143,21 @@ def test_k_is_checked_the_same_way_everywhere(k, ok):
 def test_overlong_history_is_named_as_such(seed_engine):
     with pytest.raises(QuestionError, match="earlier question"):
         seed_engine.ask("Where was it signed?", history=["who signed " * 300])
+
+
+def test_concurrent_questions_get_the_answers_they_get_alone(seed_engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["Who signed the agreement between Shanghai Electric and Tsinghua University?",
+                 "Where was the agreement between the Shanghai government and Tsinghua signed?",
+                 "What is Chen Cunfa's position?", "When was the conference held?",
+                 "Who was the president of the United States in 1850?"] * 4
+    alone = {q: seed_engine.ask(q).to_dict() for q in set(questions)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: seed_engine.ask_within(q).to_dict(), questions))
+    assert together == [alone[q] for q in questions]
+
+
+def test_a_question_over_its_time_limit_gets_a_message(seed_engine):
+    with pytest.raises(QuestionError, match="took longer than"):
+        seed_engine.ask_within("Who signed the agreement with Tsinghua University?", timeout=1e-6)
