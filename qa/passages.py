@@ -31,18 +31,46 @@ class Passage:
     offsets: list[tuple[int, int]]  # each sentence's span inside ``text``
 
 
+#: Longest sentence kept whole (a real one is far shorter); longer runs are cut at spaces, so that a
+#: line without sentence breaks costs what the same text in normal sentences costs.
+MAX_SENTENCE_CHARS = 1500
+#: syntok reads a block in pieces of at most this many characters (cut at spaces).
+SEGMENT_CHARS = 20_000
+
+
+def _pieces(text: str, lo: int, hi: int, size: int) -> list[tuple[int, int]]:
+    """``text[lo:hi]`` in consecutive parts of at most ``size`` characters, cut after a space where
+    there is one in the second half of the part."""
+    out = []
+    while hi - lo > size:
+        cut = text.rfind(" ", lo + size // 2, lo + size)
+        cut = cut + 1 if cut > lo else lo + size
+        out.append((lo, cut))
+        lo = cut
+    out.append((lo, hi))
+    return out
+
+
 def split_block(block: Block) -> list[tuple[int, int]]:
-    """Clean-text spans of the sentences of one block (syntok keeps token offsets)."""
+    """Clean-text spans of the sentences of one block (syntok keeps token offsets), none longer than
+    :data:`MAX_SENTENCE_CHARS`."""
+    text = block.text
     spans: list[tuple[int, int]] = []
-    for paragraph in segmenter.analyze(block.text):
-        for sent in paragraph:
-            toks = [t for t in sent if t.value]
-            if not toks:
-                continue
-            s, e = toks[0].offset, toks[-1].offset + len(toks[-1].value)
-            if block.text[s:e].strip():
-                spans.append((s, e))
-    return spans or [(0, len(block.text))]
+    for a, b in _pieces(text, 0, len(text), SEGMENT_CHARS):
+        for paragraph in segmenter.analyze(text[a:b]):
+            for sent in paragraph:
+                toks = [t for t in sent if t.value]
+                if not toks:
+                    continue
+                s, e = a + toks[0].offset, a + toks[-1].offset + len(toks[-1].value)
+                for ps, pe in _pieces(text, s, e, MAX_SENTENCE_CHARS):
+                    while pe > ps and text[pe - 1].isspace():
+                        pe -= 1
+                    while ps < pe and text[ps].isspace():
+                        ps += 1
+                    if pe > ps:
+                        spans.append((ps, pe))
+    return spans or [(0, len(text))]
 
 
 def sentences_of(doc: Document) -> list[Sentence]:

@@ -92,3 +92,34 @@ def test_passages_of_a_seed_document_cover_the_body():
         assert p.text.startswith(doc.title)
         for (a, b), i in zip(p.offsets, range(p.lo, p.hi)):
             assert p.text[a:b] == sents[i].text
+
+
+def test_a_line_without_sentence_breaks_is_cut_into_bounded_sentences():
+    from qa.passages import MAX_SENTENCE_CHARS, split_block
+    from qa.textmap import Block
+
+    text = "Opening words. Lorem " + "ipsum dolor sit " * 60_000 + "amet. The harbour reopened on Monday."
+    spans = split_block(Block(text))
+    assert max(e - s for s, e in spans) <= MAX_SENTENCE_CHARS
+    assert spans[0] == (0, len("Opening words."))
+    assert text[spans[-1][0]:spans[-1][1]].endswith("The harbour reopened on Monday.")
+    # nothing is lost: the spans cover every word, in order, without overlap
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert " ".join(text[s:e] for s, e in spans).split() == text.split()
+
+
+def test_a_long_single_line_document_indexes_and_quotes_exactly(tmp_path, make_engine):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    filler = "the committee discussed the budget for the coming season in great detail " * 400
+    line = filler + "and the ferry company Blue Line agreed to run a night service to Harwich " + filler
+    (docs / "minutes.txt").write_text("Council minutes\n\n" + line + "\n", encoding="utf-8")
+    engine = make_engine(docs)
+    report = engine.index(progress=False)
+    assert report.added == ["minutes.txt"]
+    ans = engine.ask("Which company agreed to run a night service to Harwich?")
+    assert not ans.abstained
+    raw = open(docs / "minutes.txt", encoding="utf-8").read()
+    for c in ans.citations:
+        assert raw[c.start:c.end] == c.quote and len(c.quote) <= 1500
+    assert "Blue Line" in ans.citations[0].quote
