@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 #: A cheap filter before parsing: sentences that may report a signing.
 CANDIDATE_RE = re.compile(
     r"\b(?:sign(?:s|ed|ing)?|co-?sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|seal(?:s|ed|ing)?|conclud(?:e|es|ed|ing)|"
-    r"clinch(?:es|ed|ing)?|enter(?:s|ed|ing)?\s+into|struck|strikes?|signator(?:y|ies))\b", re.I)
+    r"clinch(?:es|ed|ing)?|enter(?:s|ed|ing)?\s+into|struck|strikes?|signator(?:y|ies)|signatures?|"
+    r"names?\s+to)\b", re.I)
 
 SIGN_VERBS = {"sign", "signed", "signs", "signing", "cosign", "co-sign", "countersign", "countersigned"}
 #: Verbs that count as a signing only with an agreement-like object.
@@ -372,10 +373,63 @@ def _inside(tok, spans) -> bool:
 # ----------------------------------------------------------------------------------------------
 # one sentence → mentions
 
+#: Verbs that make a signing under them one that has not happened ("hoped to sign", "plans to sign").
+INTENT_VERBS = {"hope", "plan", "want", "expect", "aim", "seek", "intend", "fail", "refuse", "try", "wish",
+                "prepare", "agree", "propose", "consider", "decline", "threaten", "promise", "offer"}
+#: "put their signatures to", "set their names to": a signing said without the verb "sign".
+SIGNATURE_NOUNS = {"signature", "signatures", "name", "names"}
+
+
+def _intent_form(word: str) -> bool:
+    """Whether ``word`` is a form of one of :data:`INTENT_VERBS` ("hoped", "plans", "planning")."""
+    for v in INTENT_VERBS:
+        stem = v[:-1] if v.endswith("e") else v
+        if word in (v, v + "s", v + "d", v + "ed", stem + "ing", v + v[-1] + "ed", v + v[-1] + "ing",
+                    stem + "ed", v[:-1] + "ied" if v.endswith("y") else v):
+            return True
+    return False
+
+
+def _unreal(verb) -> bool:
+    """A signing that is denied, only planned or possible: "No agreement has been signed", "did not
+    sign", "hoped to sign", "will sign", "could sign"."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    if any(c.dep_ in ("aux",) and c.lower_ in ("will", "would", "could", "may", "might", "should", "shall", "must",
+                                               "'ll") for c in verb.children):
+        return True
+    for c in verb.children:  # "no agreement", "no deal"
+        if c.dep_ in ("nsubjpass", "dobj", "nsubj") and any(d.lower_ == "no" for d in c.children if d.dep_ == "det"):
+            return True
+    if verb.dep_ == "xcomp" and (lemma(verb.head) in INTENT_VERBS or _intent_form(verb.head.lower_)):
+        return True
+    if verb.dep_ == "xcomp" and verb.head.lower_ in ("expected", "due", "set", "likely", "scheduled"):
+        return True
+    return False
+
+
+def _signature_verb(tok) -> bool:
+    """ "put their signatures to the contract": a verb whose object is "signatures"/"names" and that
+    says what they were put to."""
+    if not (tok.pos_ == "VERB" or tok.tag_.startswith("VB")):
+        return False
+    objs = [c for c in tok.children if c.dep_ in ("dobj", "obj") and c.lower_ in SIGNATURE_NOUNS]
+    return bool(objs) and any(c.dep_ == "prep" and c.lower_ in ("to", "on") for c in list(tok.children) + objs
+                              for c in ([c] if c in tok.children else c.children))
+
+
 def _triggers(doc):
-    """(token, kind) for every word that reports a signing; kind is 'verb' or 'noun'."""
+    """(token, kind) for every word that reports a signing; kind is 'verb' or 'noun'. Denied or only
+    planned signings ("No agreement has been signed", "hoped to sign") are none."""
+    return [(tok, kind) for tok, kind in _all_triggers(doc) if kind != "verb" or not _unreal(tok)]
+
+
+def _all_triggers(doc):
     out = []
     for tok in doc:
+        if _signature_verb(tok):
+            out.append((tok, "verb"))
+            continue
         low = tok.lower_
         if low in SIGN_VERBS or (lemma(tok) and lemma(tok).lower() in {"sign", "countersign", "cosign"}):
             if tok.tag_.startswith("VB") or tok.pos_ == "VERB":
@@ -402,6 +456,14 @@ def _triggers(doc):
 
 
 def _agreement_of_verb(verb):
+    if _signature_verb(verb):  # "put their signatures to the contract": what follows "to"
+        for c in verb.children:
+            holders = [c] + [g for g in c.children] if c.dep_ in ("dobj", "obj") else [c]
+            for h in holders:
+                if h.dep_ == "prep" and h.lower_ in ("to", "on"):
+                    pobj = [g for g in h.children if g.dep_ == "pobj"]
+                    if pobj:
+                        return pobj[0]
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
     cands = []
     for c in verb.children:
@@ -467,14 +529,39 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     if tok.ent_type_ in ("DATE", "TIME", "MONEY", "CARDINAL", "PERCENT") or \
             (tok.ent_type_ == "PERSON" and not any_entity):
         return None
+    if tok.pos_ == "NOUN" and tok.text[:1].islower():  # "Scandinavian carrier SkyNord": the name in apposition
+        named = [c for c in tok.children if c.dep_ == "appos" and (c.pos_ == "PROPN" or c.ent_type_ in ORG_LABELS)]
+        if named:
+            return _party_name(named[0], any_entity)
     lo, hi = _np_bounds(tok)
+    dashes = [t.i for t in tok.doc[lo:hi] if t.text in ("—", "–", "--") and t.i < hi - 1]
+    if dashes:  # "NAIROBI, March 3, 2025 — Kenya and Japan": the dateline is no part of the name
+        lo = dashes[-1] + 1
+        if tok.i < lo:
+            return None
     if tok.pos_ == "PROPN":
-        j = tok.i
-        while j - 1 >= lo and tok.doc[j - 1].pos_ == "PROPN":
-            j -= 1
-        if any(t.pos_ in ("NOUN", "ADJ", "VERB") for t in tok.doc[lo:j]):
-            lo = j  # "the struggling carmaker Veltra": the name only
+        # "the struggling carmaker Veltra", "sportswear maker Altura Sports": the name only (what follows
+        # the last lower-case word before the head)
+        lower = [t.i for t in tok.doc[lo:tok.i] if t.text[:1].islower() and t.pos_ in ("NOUN", "ADJ", "VERB")]
+        if lower:
+            lo = lower[-1] + 1
     return _clean(_span_text(tok.doc, lo, hi))
+
+
+#: Common nouns that say the name after them is an organisation ("sportswear maker Altura Sports"),
+#: whatever the parser's entity label says.
+ORG_DESCRIPTORS = {"maker", "makers", "company", "firm", "group", "carmaker", "automaker", "retailer", "bank",
+                   "lender", "operator", "club", "brand", "giant", "rival", "producer", "supplier", "manufacturer",
+                   "startup", "start-up", "developer", "insurer", "airline", "carrier", "chain", "agency",
+                   "ministry", "university", "institute", "conglomerate", "provider", "distributor", "partner",
+                   "broadcaster", "publisher", "utility", "miner", "shipper", "exporter", "importer", "team",
+                   "government", "council", "authority", "fund", "investor", "owner", "subsidiary", "unit"}
+
+
+def _org_described(tok) -> bool:
+    """Whether a lower-case organisation noun stands right before the name headed by ``tok``."""
+    lo, _ = _np_bounds(tok)
+    return any(t.lower_ in ORG_DESCRIPTORS and t.text[:1].islower() for t in tok.doc[lo:tok.i])
 
 
 def _antecedent(verb, pron):
@@ -629,6 +716,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                     continue  # "Acme chief executive Jane Smith": a person with a prefix
                 if h.lower_ in ROLE_WORDS or (lemma(h) and lemma(h).lower() in ROLE_WORDS):
                     lo2, hi2 = _np_bounds(h)
+                    if any(a == h.i + 1 for a, _ in covered):
+                        continue  # "port director Anders Vik": the title of the person named next
                     desc = _clean(_span_text(doc, lo2, hi2))
                     org = None
                     for c in h.children:
@@ -656,9 +745,9 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if _is_placeholder(ph):
                 m.placeholder = True
                 continue
-            if ph.ent_type_ == "PERSON":
+            if ph.ent_type_ == "PERSON" and not _org_described(ph):
                 continue
-            p = _party_name(ph)
+            p = _party_name(ph, any_entity=True)
             if p:
                 parties.append(p)
         m.signatories = people
@@ -693,6 +782,19 @@ def _headline_mention(doc, sent_index: int) -> list[Mention]:
 
 
 def _dedupe(names: list[str]) -> list[str]:
+    """Names without repeats; a name whose words are all in a longer one ("Rovers", "Westbridge
+    Rovers") and a pair said as one ("Kenya and Japan" beside "Kenya" and "Japan") go."""
+    words = [_tokens(n) for n in names]
+    keep = []
+    for i, n in enumerate(names):
+        w = words[i]
+        if w and any(j != i and w < words[j] for j in range(len(names))):
+            continue
+        if re.search(r"\band\b|&", n) and sum(1 for j in range(len(names)) if j != i and words[j] and
+                                             words[j] < w) >= 2:
+            continue
+        keep.append(n)
+    names = keep
     out: list[str] = []
     for n in names:
         key = n.lower()
@@ -878,6 +980,10 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     parties: list[str] = []
     for m in sorted(cluster, key=lambda x: (not x.headline, x.sent)):
         parties = _dedupe(parties + m.parties)
+    # "Altura chief executive Sofia Brandt" read as two people: a one-word "person" that starts a party's
+    # name is that organisation
+    people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
+                                        any(_tokens(p.name) < _tokens(x) for x in parties))]
     if not parties and any(m.placeholder for m in cluster):
         parties = list(article_parties)
     if not parties:
@@ -886,7 +992,8 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
     agreement = max(names, key=lambda a: (len(_agreement_key(a)), -names.index(a)), default=None)
     if agreement and not _agreement_key(agreement):
-        agreement = next((a for a in names if a[:1].isupper()), agreement)
+        agreement = next((a for a in names if a[:1].isupper() and len(a.split()) >= len(agreement.split())),
+                         agreement)
     subject = next((m.subject for m in cluster if m.subject), None)
     date_text = next((m.date_text for m in cluster if m.date_text), None)
     date = date_source = None
