@@ -1116,9 +1116,12 @@ def format_table(events: list[SigningEvent]) -> str:
 # ----------------------------------------------------------------------------------------------
 # questions: "who signed the agreement with X?"
 
-WHO_SIGNED_RE = re.compile(r"\bwho\b.*\b(sign(?:ed|s)?|ink(?:ed|s)?|seal(?:ed|s)?|conclud(?:ed|es)|"
-                           r"enter(?:ed|s)?\s+into)\b|\bsignator(?:y|ies)\b", re.I)
-QUESTION_STOP = STOP | {"who", "signed", "sign", "signs", "inked", "sealed", "concluded", "entered", "into",
+WHO_SIGNED_RE = re.compile(r"\b(?:who|which\b.*\b(?:officials?|people|persons?|executives?|leaders?|representatives?))\b"
+                           r".*\b(sign(?:ed|s)?|ink(?:ed|s)?|seal(?:ed|s)?|conclud(?:ed|es)|enter(?:ed|s)?\s+into|"
+                           r"put\s+(?:their|his|her)\s+(?:names?|signatures?)\s+(?:to|on))\b|\bsignator(?:y|ies)\b",
+                           re.I)
+QUESTION_STOP = STOP | {"who", "signed", "sign", "signs", "inked", "sealed", "concluded", "entered", "into", "put",
+                        "names", "name", "signatures", "signature", "officials", "official", "two", "executives",
                         "agreement", "deal", "contract", "pact", "memorandum", "was", "were", "did", "is", "are",
                         "which", "what", "people", "person", "persons", "signatories", "signatory", "names"}
 

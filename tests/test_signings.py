@@ -384,3 +384,11 @@ def test_a_line_longer_than_spacy_allows_is_cut_not_a_crash():
     assert events[0].quote == line  # the quote is still the whole sentence of the file
     roles = roles_in_document([line], [line], [0], [len(line)])
     assert [r["person"] for r in roles] == ["Ann Lee"]
+
+
+def test_signatories_asked_in_other_words(seed_events):
+    a = answer_from_signings(seed_events, "Which two officials put their names to the Tsinghua and Shanghai Electric "
+                                          "agreement?")
+    assert a and a["answer"] == "Zeng Rong and Zhu Zhaokai"
+    a = answer_from_signings(seed_events, "who inked the deal with zhejiang university of technology")
+    assert a and a["answer"] == "Chen Jiming and Chen Cunfa"
