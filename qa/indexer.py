@@ -125,6 +125,28 @@ def _stored_facts(data: store.IndexData) -> dict:
     return facts["docs"]
 
 
+def _preload_nlp(embedder) -> None:
+    """Load spaCy in a thread while the passages are embedded (extraction needs it afterwards). The
+    embedding model is loaded first: spaCy's loader hides torch while it runs if torch is not loaded."""
+    import threading
+
+    from . import nlp
+
+    if nlp._nlp is not None:
+        return
+    try:
+        embedder.model
+    except Exception:  # reported by the embedding itself
+        return
+    def load() -> None:
+        try:
+            nlp.get_nlp()
+        except Exception:  # said again, with advice, when extraction calls it
+            pass
+
+    threading.Thread(target=load, name="qa-load-spacy", daemon=True).start()
+
+
 def _extract(docs: list[_DocData], progress: bool) -> float:
     """Extract the signings and people's roles of documents that have none stored yet (a progress bar
     over documents)."""
@@ -280,6 +302,8 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             if on_progress:
                 on_progress(done[0], len(texts))
 
+        if fresh or any(dd.facts is None for dd in kept):
+            _preload_nlp(embedder)
         if texts:
             log.info("embedding %d passages of %d documents", len(texts), len(fresh))
             P, S = embedder.encode_passages(texts, offsets, cfg.batch_size, progress=step)
