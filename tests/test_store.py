@@ -320,3 +320,42 @@ def test_a_file_edited_after_indexing_is_never_quoted_as_exact(built, tmp_path, 
     assert "changed on disk since it was indexed" in again.message
     # the next index run picks the edit up
     assert engine.index(progress=False).updated == [doc]
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_update_never_loses_the_index(built, tmp_path, embedder):
+    """A real `python -m qa index` killed with SIGKILL at several moments of an update: the index that
+    is left always loads and answers with exact quotes, and the next run completes the update."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    docs, _, _ = built
+    mine = tmp_path / "docs"
+    shutil.copytree(docs, mine)
+    _, index = _copy(built, tmp_path, embedder)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
+    for n, delay in enumerate((0.5, 2.0, 4.0, 6.0)):
+        # a changed document and a new one: the update embeds, extracts and writes a new version
+        (mine / f"new_{n}.txt").write_text(f"Harbour news {n}\\n\\n" + "The ferry to Harwich now leaves at dawn. " * 300
+                                           + "\\n", encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "qa", "index", str(mine), "--index", str(index), "-q"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        data = store.load(index)  # the previous version or the new one, whole
+        assert set(data.doc_ids) >= {p.name for p in docs.iterdir()}
+        fresh = Engine(docs_dir=mine, index_dir=index)
+        fresh._embedder = embedder
+        ans = fresh.ask(QUESTION)
+        assert not ans.abstained
+        for c in ans.citations:
+            assert open(mine / c.doc, encoding="utf-8").read()[c.start:c.end] == c.quote
+    final = Engine(docs_dir=mine, index_dir=index)
+    final._embedder = embedder
+    final.index(progress=False)
+    assert {f"new_{n}.txt" for n in range(4)} <= set(store.load(index).doc_ids)
+    assert [p.name for p in index.iterdir() if p.name.startswith(("v-", ".tmp-"))] == [_data_dir(index).name]
