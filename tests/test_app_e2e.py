@@ -161,6 +161,27 @@ def test_bad_questions_get_a_message(client):
     assert "too long" in client.predict("why " * 400, [], api_name="/ask")["error"]
 
 
+@pytest.mark.parametrize("question, history, k, why", [
+    ("Who signed?", [], "abc", "from 1 to 10"),
+    ("Who signed?", [], 0, "from 1 to 10"),
+    ("Who signed?", [], 11, "from 1 to 10"),
+    ("Who signed?", "[not json", 3, "not a valid JSON list"),
+    ("Who signed?", ["why " * 400], 3, "earlier question"),
+    ("\u202e\u200b", [], 3, "empty"),
+    ("?!?", [], 3, "no words"),
+])
+def test_bad_api_input_gets_a_message_not_a_traceback(app, client, question, history, k, why):
+    got = client.predict(question, history, k, api_name="/ask")
+    assert set(got) == {"error"} and why in got["error"], got
+    assert "Traceback" not in app.output
+
+
+def test_questions_with_odd_characters_are_answered_like_clean_ones(client):
+    clean = client.predict(SEED_QUESTION, [], api_name="/ask")
+    odd = client.predict("\u202e" + SEED_QUESTION.replace(" ", " \u200b", 2) + "\x07", [], "3", api_name="/ask")
+    assert odd["answer"] == clean["answer"] and odd["citations"] == clean["citations"]
+
+
 def test_unanswerable_question_abstains(client):
     ans = client.predict("What is the boiling point of liquid helium on Neptune?", [], api_name="/ask")
     assert ans["abstained"] is True and ans["citations"] == []
