@@ -300,3 +300,48 @@ def test_same_model_folder_with_other_weights_is_rebuilt_not_refused(tmp_path, m
     report = engine.ensure_index(progress=False)
     assert report.written and "files of model" in report.rebuilt
     assert not engine.ask("Which company operates the night ferry?").abstained
+
+
+def test_questions_answered_while_an_update_runs(tmp_path, make_engine, embedder):
+    """Questions from several threads while another engine writes a new version: every answer is
+    whole, with exact quotes, before and after the switch."""
+    import threading
+
+    docs = _own_docs(tmp_path)
+    index = tmp_path / "index"
+    serving = make_engine(docs, index)
+    serving.index(progress=False)
+    (docs / "bus.txt").write_text("Bus news\n\n" + "The 42 bus now runs every ten minutes on weekdays. " * 40 + "\n",
+                                  encoding="utf-8")
+    writer = Engine(docs_dir=docs, index_dir=index)
+    writer._embedder = embedder
+    done = threading.Event()
+    errors, answers = [], []
+
+    def update():
+        try:
+            writer.index(progress=False)
+        finally:
+            done.set()
+
+    def ask():
+        while not done.is_set() or len(answers) < 8:
+            try:
+                answers.append(serving.ask_within("Which company operates the night ferry?"))
+            except Exception as exc:  # any error is a failure of the test
+                errors.append(repr(exc))
+                return
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    up = threading.Thread(target=update)
+    for t in threads + [up]:
+        t.start()
+    for t in threads + [up]:
+        t.join(300)
+    assert not errors and answers
+    for a in answers:
+        assert not a.abstained and "Blue Line" in (a.answer or "")
+        for c in a.citations:
+            assert open(docs / c.doc, encoding="utf-8").read()[c.start:c.end] == c.quote
+    after = serving.ask("How often does the 42 bus run?")  # the next question switches to the new version
+    assert not after.abstained and after.citations[0].doc == "bus.txt"
