@@ -215,14 +215,15 @@ class Engine:
         self.refresh()
         history = [validate_question(h, self.config.max_question_chars, what="An earlier question (history)")
                    for h in (history or []) if isinstance(h, str) and h.strip()]
-        data = self.data
+        with self._lock:  # the version and its IDF table together: another thread may switch versions
+            data, idf = self.data, self._idf
         q = parse_question(text, history)
         if data.n_passages == 0:
             return Trace(q, [], [], Answer.not_found(text, why="the index holds no documents"), {})
         qvec = self.embedder.encode_queries([q.search_text])[0]
         hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode)
-        ranked = rank_sentences(data, q, qvec, hits, self._idf)
-        abstain, why, feats = decide(data, q, ranked, self._idf)
+        ranked = rank_sentences(data, q, qvec, hits, idf)
+        abstain, why, feats = decide(data, q, ranked, idf)
         reads = []
         if not abstain:
             self.reader  # loads abstain.json with it
