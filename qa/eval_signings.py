@@ -78,20 +78,19 @@ def _match(expected: list[dict], got: list[dict]) -> list[tuple[int, int]]:
 
 
 def extract_folder(docs_dir: Path, names: list[str]) -> dict[str, list[dict]]:
-    """The signing events of each named document of ``docs_dir``, extracted as at index time."""
+    """The signing events of each named document of ``docs_dir``, extracted by the indexer's own code."""
+    from .config import load_config
     from .documents import load_document
-    from .passages import sentences_of
-    from .signings import extract_document
+    from .indexer import _extract, _from_document
 
-    out = {}
+    cfg = load_config()
+    docs = []
     for name in names:
         doc = load_document(docs_dir / name, docs_dir)
-        sents = sentences_of(doc)
-        events = extract_document(name, doc.meta(), [s.text for s in sents], [doc.text[s.start:s.end] for s in sents],
-                                  [s.start for s in sents], [s.end for s in sents],
-                                  [1 if s.kind == "title" else 0 for s in sents])
-        out[name] = [e.to_dict() for e in events]
-    return out
+        doc.doc_id = name
+        docs.append(_from_document(doc, cfg))
+    _extract(docs, progress=False)
+    return {dd.doc_id: dd.facts["signings"] for dd in docs}
 
 
 def score(gold: dict[str, list[dict]], got: dict[str, list[dict]]) -> dict:

@@ -28,18 +28,12 @@ def _is_title(title: str) -> bool:
     return any(w in _TITLE_WORDS for w in re.findall(r"[a-z-]+", title.lower()))
 
 
-def _find(quote: str, text: str, after: int = 0) -> int:
-    """Where ``text`` is in ``quote`` (whitespace may differ: the quote is the raw source), or -1."""
-    pattern = r"\s+".join(re.escape(w) for w in text.split())
-    m = re.compile(pattern).search(quote, after)
-    if m is None and after:
-        m = re.compile(pattern).search(quote)
-    return -1 if m is None else m.start()
-
-
-def _length(quote: str, at: int, text: str) -> int:
-    m = re.compile(r"\s+".join(re.escape(w) for w in text.split())).match(quote, at)
-    return len(m.group(0)) if m else len(text)
+def _span(quote: str, text: str, after: int = 0) -> tuple[int, int] | None:
+    """Where ``text`` is in ``quote``, at or after ``after`` if it is there (whitespace may differ: the
+    quote is the raw source), as ``(start, end)``; None when it is not in it."""
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in text.split()))
+    m = pattern.search(quote, after) or (pattern.search(quote) if after else None)
+    return None if m is None else (m.start(), m.end())
 
 
 def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start, sent_end) -> list[dict]:
@@ -60,14 +54,14 @@ def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start,
         for p in people:
             if not p.title or not _is_title(p.title):
                 continue
-            at = _find(quote, p.name)
-            t = _find(quote, p.title, max(at, 0))
-            if at < 0 or t < 0:
+            name = _span(quote, p.name)
+            title = _span(quote, p.title, name[0]) if name else None
+            if title is None:
                 continue
             s0 = int(sent_start[i])
             out.append({"person": p.name, "title": p.title, "organization": p.organization, "sentence": i,
                         "quote": quote, "start": s0, "end": int(sent_end[i]),
-                        "title_start": s0 + t, "title_end": s0 + t + _length(quote, t, p.title)})
+                        "title_start": s0 + title[0], "title_end": s0 + title[1]})
     return out
 
 

@@ -381,11 +381,14 @@ SIGNATURE_NOUNS = {"signature", "signatures", "name", "names"}
 
 
 def _intent_form(word: str) -> bool:
-    """Whether ``word`` is a form of one of :data:`INTENT_VERBS` ("hoped", "plans", "planning")."""
+    """Whether ``word`` is a form of one of :data:`INTENT_VERBS` ("hoped", "plans", "planning", "tried";
+    the rule lemmatizer gives "hop" for "hoped")."""
     for v in INTENT_VERBS:
-        stem = v[:-1] if v.endswith("e") else v
-        if word in (v, v + "s", v + "d", v + "ed", stem + "ing", v + v[-1] + "ed", v + v[-1] + "ing",
-                    stem + "ed", v[:-1] + "ied" if v.endswith("y") else v):
+        stem = v[:-1] if v[-1] in "ey" else v
+        forms = {v, v + "s", v + "d", v + "ed", stem + "ing", v + "ing", v + v[-1] + "ed", v + v[-1] + "ing"}
+        if v.endswith("y"):
+            forms |= {stem + "ied", stem + "ies"}
+        if word in forms:
             return True
     return False
 
@@ -414,8 +417,11 @@ def _signature_verb(tok) -> bool:
     if not (tok.pos_ == "VERB" or tok.tag_.startswith("VB")):
         return False
     objs = [c for c in tok.children if c.dep_ in ("dobj", "obj") and c.lower_ in SIGNATURE_NOUNS]
-    return bool(objs) and any(c.dep_ == "prep" and c.lower_ in ("to", "on") for c in list(tok.children) + objs
-                              for c in ([c] if c in tok.children else c.children))
+    if not objs:
+        return False
+    # "to"/"on" attached to the verb or to "signatures"
+    preps = list(tok.children) + [g for o in objs for g in o.children]
+    return any(c.dep_ == "prep" and c.lower_ in ("to", "on") for c in preps)
 
 
 def _triggers(doc):
@@ -457,13 +463,12 @@ def _all_triggers(doc):
 
 def _agreement_of_verb(verb):
     if _signature_verb(verb):  # "put their signatures to the contract": what follows "to"
-        for c in verb.children:
-            holders = [c] + [g for g in c.children] if c.dep_ in ("dobj", "obj") else [c]
-            for h in holders:
-                if h.dep_ == "prep" and h.lower_ in ("to", "on"):
-                    pobj = [g for g in h.children if g.dep_ == "pobj"]
-                    if pobj:
-                        return pobj[0]
+        preps = list(verb.children) + [g for c in verb.children if c.dep_ in ("dobj", "obj") for g in c.children]
+        for h in preps:
+            if h.dep_ == "prep" and h.lower_ in ("to", "on"):
+                pobj = [g for g in h.children if g.dep_ == "pobj"]
+                if pobj:
+                    return pobj[0]
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
     cands = []
     for c in verb.children:

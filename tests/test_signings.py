@@ -301,14 +301,20 @@ def test_signings_are_stored_at_index_time_and_read_without_parsing(seed_engine,
     assert "Zeng Rong" in (a.answer or "")
 
 
-def test_stored_signings_follow_document_changes(make_engine, tmp_path):
-    from qa.signings import stored_signings
-
+def _rail_docs(tmp_path) -> Path:
+    """A documents folder with one article reporting a signing."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "rail.txt").write_text(
         "Rail deal signed\n\nOn 3 March 2025 Mayor Linda Okafor of Portsmouth and Marcus Reed, chief executive "
         "of Northline Rail, signed a ten-year service contract in Portsmouth.\n", encoding="utf-8")
+    return docs
+
+
+def test_stored_signings_follow_document_changes(make_engine, tmp_path):
+    from qa.signings import stored_signings
+
+    docs = _rail_docs(tmp_path)
     (docs / "port.txt").write_text(
         "Port news\n\nThe harbour reopened on Monday after repairs to the quay.\n", encoding="utf-8")
     engine = make_engine(docs)
@@ -351,11 +357,7 @@ def test_an_index_without_stored_signings_gets_them_at_its_next_index_run(make_e
 
     from qa.signings import stored_signings
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "rail.txt").write_text(
-        "Rail deal signed\n\nMayor Linda Okafor of Portsmouth and Marcus Reed, chief executive of Northline Rail, "
-        "signed a service contract on Friday.\n", encoding="utf-8")
+    docs = _rail_docs(tmp_path)
     engine = make_engine(docs)
     engine.index(progress=False)
     # as an index built before they were stored: no facts.json, and the manifest does not list it
