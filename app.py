@@ -24,6 +24,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--docs", help="folder of articles (default: seeds/ or $QA_DOCS)")
     p.add_argument("--index", help="index folder (default: index/ or $QA_INDEX)")
     p.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2)")
+    from qa.cli import add_store_args
+
+    add_store_args(p)
+    p.add_argument("--read-only", action="store_true", default=None,
+                   help="serve an index another machine writes (shared index folder and Milvus cluster): no "
+                        "indexing, no uploads ($QA_READ_ONLY=1)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p.parse_args(argv)
 
@@ -36,15 +42,24 @@ def main(argv=None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from qa.engine import Engine
 
-    engine = Engine(docs_dir=args.docs, index_dir=args.index, model_path=args.model)
+    from qa.cli import store_overrides
+
+    engine = Engine(docs_dir=args.docs, index_dir=args.index, model_path=args.model, read_only=args.read_only,
+                    **store_overrides(args))
     cfg = engine.config
-    if not cfg.docs_dir.is_dir():
+    if not cfg.docs_dir.is_dir() and not cfg.read_only:
         print(f"error: the documents folder {cfg.docs_dir} does not exist (use --docs DIR)", file=sys.stderr)
         return 1
-    print(f"Documents: {cfg.docs_dir}\nIndex:     {cfg.index_dir}", flush=True)
+    print(f"Documents: {cfg.docs_dir}\nIndex:     {cfg.index_dir}" + (f" (store: {cfg.store})" if cfg.store else ""),
+          flush=True)
     try:
         built = engine.ensure_index(progress=True)  # missing or damaged: full build
-        report = built or engine.index(progress=True)  # stale: pick up new, changed and removed files
+        if cfg.read_only:  # another machine writes the index: serve it as it is
+            from qa.indexer import IndexReport
+
+            report = IndexReport(passages=engine.data.n_passages)
+        else:
+            report = built or engine.index(progress=True)  # stale: pick up new, changed and removed files
     except Exception as exc:  # model or index problems: say what to do, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -129,17 +129,33 @@ def seed_questions(squad_questions: list[str], n: int) -> tuple[list[str], str]:
 
 
 # -- real build ----------------------------------------------------------------------------
-def bench_build(name: str, docs: Path, index_dir: Path, embedder) -> dict:
+def _release(index_dir: Path) -> None:
+    """Close this process's client of the index's milvus-lite file, so the serving process can open it."""
+    from . import store
+
+    try:
+        entry = store.read_manifest(index_dir).get("store") or {}
+    except store.IndexError_:
+        return
+    if entry.get("kind") == "milvus" and entry.get("uri"):
+        from .stores.milvus_store import forget_client
+
+        forget_client(entry["uri"])
+
+
+
+def bench_build(name: str, docs: Path, index_dir: Path, embedder, store_kind: str = "faiss") -> dict:
     """Time a full ``index`` run and the raw encode speed of the same passages (same process, same model)."""
     from . import store
     from .engine import Engine
 
-    cfg = load_config(docs_dir=docs, index_dir=index_dir)
+    cfg = load_config(docs_dir=docs, index_dir=index_dir, store=store_kind)
     engine = Engine(cfg)
     engine._embedder = embedder
     t = time.perf_counter()
     report = engine.index(progress=False)
     index_s = time.perf_counter() - t
+    _release(index_dir)
     n = report.passages
     texts = store.load(index_dir, with_search=False).passage_texts.slice(0, n)
     t = time.perf_counter()
@@ -192,18 +208,17 @@ def bm25_from_tokens(docs_tokens: list[np.ndarray], vocab: dict[str, int]):
 
 
 # -- synthetic archives --------------------------------------------------------------------
-def build_synthetic(n_passages: int, source_index: Path, out: Path, cfg, seed: int = 0) -> dict:
+def build_synthetic(n_passages: int, source_index: Path, out: Path, cfg, seed: int = 0, store_kind: str = "faiss") -> dict:
     """A synthetic archive of ``n_passages`` passages from the sentences of a real index.
 
     Documents of 10 passages each re-combine body sentences of one SQuAD article (sampled
     with replacement) into windows of 3 sentences overlapping by 1, like the real passages.
     Sentence vectors are the real sentence vectors plus Gaussian noise (cos ≈ 0.93 to the
     original), passage vectors the normalised mean of their sentences' real vectors plus
-    noise. Texts, BM25 and FAISS are built by the real code from these arrays.
+    noise. Texts, BM25 and FAISS (or the Milvus collection, ``store_kind="milvus"``) are built by
+    the real code from these arrays.
     """
     from . import store
-    from .bm25 import BM25Index
-    from .dense import build_dense, kind_for
 
     t0 = time.perf_counter()
     src = store.load(source_index, with_search=False)
@@ -267,10 +282,58 @@ def build_synthetic(n_passages: int, source_index: Path, out: Path, cfg, seed: i
         lo = int(passage_lo[p])
         passage_texts.append(titles[doc_title[passage_doc[p]]] + "\n" + " ".join(sent_texts[lo : lo + win]))
     prep_s = time.perf_counter() - t0
-    _log(f"synthetic {n_passages}: arrays and texts in {prep_s:.0f}s; building BM25")
-    t = time.perf_counter()
-    from .bm25 import tokenize
+    doc_ids = [f"synthetic/{d:07d}.txt" for d in range(n_docs)]
+    from .stores import builder
+    from .stores.base import PassageRows, passage_keys
 
+    per = np.bincount(passage_doc, minlength=n_docs)
+    keys = np.concatenate([passage_keys(doc_ids[d], "", int(per[d])) for d in range(n_docs)])
+    bm25_s = faiss_s = 0.0
+    if store_kind == "milvus":
+        t = time.perf_counter()
+        rows = PassageRows(vecs=P, texts=passage_texts, docs=[doc_ids[d] for d in passage_doc],
+                           dates=[""] * n_passages, keys=keys)
+        src_model = src.manifest["model"]
+        search = builder("milvus").build(rows, cfg, cfg.store_options(), out, progress=False,
+                                         identity={"model": src_model.get("fingerprint"), "synthetic": n_passages})
+        faiss_s = time.perf_counter() - t
+        _log(f"synthetic {n_passages}: Milvus collection written in {faiss_s:.0f}s; writing")
+    else:
+        search = _synthetic_faiss(n_passages, passage_doc, passage_lo, sent_src, titles, doc_title, pool_texts, P,
+                                  win, cfg)
+        bm25_s, faiss_s = search.bm25_s, search.faiss_s
+    docs = {}
+    for d, doc_id in enumerate(doc_ids):
+        docs[doc_id] = {"doc": doc_id, "title": titles[doc_title[d]], "date": None, "author": None,
+                        "path": str(out / doc_id), "sha256": "", "synthetic": True,
+                        "passages": int(min(per_doc, n_passages - d * per_doc)), "sentences": sents_per_doc}
+    model = src.manifest["model"]
+    manifest = {"model": model, "pipeline": src.manifest.get("pipeline"), "sources": [], "synthetic": True,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "counts": {"documents": n_docs, "passages": n_passages, "sentences": n_sents},
+                "doc_order": doc_ids, "docs": docs}
+    arrays = {"passage_doc": passage_doc, "passage_lo": passage_lo, "passage_hi": passage_hi, "sent_doc": sent_doc,
+              "sent_start": starts, "sent_end": ends, "sent_kind": sent_kind, "passage_key": keys}
+    t = time.perf_counter()
+    store.write(out, manifest, arrays, P, S, sent_texts, sent_quotes, passage_texts, search)
+    _release(out)
+    write_s = time.perf_counter() - t
+    total = time.perf_counter() - t0
+    _log(f"synthetic {n_passages}: written in {write_s:.0f}s; total {total:.0f}s")
+    return {"passages": n_passages, "build_s": round(total, 1), "bm25_build_s": round(bm25_s, 1),
+            "dense_build_s": round(faiss_s, 1), "prep_s": round(prep_s, 1), "write_s": round(write_s, 1),
+            "index_passages_per_s": round(n_passages / total, 1), "encode_passages_per_s": None,
+            "index_to_encode_ratio": None, "dense_params": search.manifest_entry().get("dense_params")}
+
+
+def _synthetic_faiss(n_passages, passage_doc, passage_lo, sent_src, titles, doc_title, pool_texts, P, win, cfg):
+    """The synthetic archive's BM25 (vectorised, see :func:`bm25_from_tokens`) and FAISS indexes."""
+    from .bm25 import tokenize
+    from .dense import build_dense, kind_for
+    from .stores import faiss_store
+
+    _log(f"synthetic {n_passages}: building BM25")
+    t = time.perf_counter()
     vocab: dict[str, int] = {}
     pool_tok = {}
     for i in np.unique(sent_src):
@@ -291,28 +354,9 @@ def build_synthetic(n_passages: int, source_index: Path, out: Path, cfg, seed: i
     dense = build_dense(P, cfg, params)
     faiss_s = time.perf_counter() - t
     _log(f"synthetic {n_passages}: FAISS ({kind_for(n_passages, cfg)} {params}) in {faiss_s:.0f}s; writing")
-    doc_ids = [f"synthetic/{d:07d}.txt" for d in range(n_docs)]
-    docs = {}
-    for d, doc_id in enumerate(doc_ids):
-        docs[doc_id] = {"doc": doc_id, "title": titles[doc_title[d]], "date": None, "author": None,
-                        "path": str(out / doc_id), "sha256": "", "synthetic": True,
-                        "passages": int(min(per_doc, n_passages - d * per_doc)), "sentences": sents_per_doc}
-    model = src.manifest["model"]
-    manifest = {"model": model, "pipeline": src.manifest.get("pipeline"), "sources": [], "synthetic": True,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "counts": {"documents": n_docs, "passages": n_passages, "sentences": n_sents},
-                "dense": kind_for(n_passages, cfg), "dense_params": params, "doc_order": doc_ids, "docs": docs}
-    arrays = {"passage_doc": passage_doc, "passage_lo": passage_lo, "passage_hi": passage_hi, "sent_doc": sent_doc,
-              "sent_start": starts, "sent_end": ends, "sent_kind": sent_kind}
-    t = time.perf_counter()
-    store.write(out, manifest, arrays, P, S, sent_texts, sent_quotes, passage_texts, dense, bm25)
-    write_s = time.perf_counter() - t
-    total = time.perf_counter() - t0
-    _log(f"synthetic {n_passages}: written in {write_s:.0f}s; total {total:.0f}s")
-    return {"passages": n_passages, "build_s": round(total, 1), "bm25_build_s": round(bm25_s, 1),
-            "faiss_build_s": round(faiss_s, 1), "prep_s": round(prep_s, 1), "write_s": round(write_s, 1),
-            "index_passages_per_s": round(n_passages / total, 1), "encode_passages_per_s": None,
-            "index_to_encode_ratio": None, "dense_params": params}
+    build = faiss_store.from_parts(dense, bm25, params, n_passages, cfg)
+    build.bm25_s, build.faiss_s = bm25_s, faiss_s
+    return build
 
 
 # -- serving (separate process) ------------------------------------------------------------
@@ -352,8 +396,8 @@ def serve(index_dir: str, questions: list[str], warmup: int, out_vecs: str | Non
     checksum_s = time.perf_counter() - t
     emb = eng.embedder
     emb.encode_queries = timed("encode_query", emb.encode_queries)
-    data.bm25.scores = timed("bm25", data.bm25.scores)
-    data.dense.search = timed("faiss", data.dense.search)
+    data.search.bm25_search = timed("bm25", data.search.bm25_search)
+    data.search.dense_search = timed("dense", data.search.dense_search)
     for name in ("search", "rank_sentences", "decide", "build_answer", "parse_question"):
         setattr(engine_mod, name, timed(name, getattr(engine_mod, name)))
     # the reader is its own stage: building its windows and running the model
@@ -400,9 +444,9 @@ def serve(index_dir: str, questions: list[str], warmup: int, out_vecs: str | Non
         np.save(out_vecs, vecs)
     n = max(1, len(times))
     spent = {k: round(v * 1000.0 / n, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])}
-    # "search" includes faiss and bm25; keep the remainder separately
+    # "search" includes dense and bm25 (the store's requests); keep the remainder separately
     if "search" in spent:
-        spent["search_other"] = round(spent["search"] - spent.get("faiss", 0) - spent.get("bm25", 0), 2)
+        spent["search_other"] = round(spent["search"] - spent.get("dense", 0) - spent.get("bm25", 0), 2)
     retrieval = spent.get("encode_query", 0.0) + spent.get("search", 0.0)
     mean = float(np.mean(times)) if times else 0.0
     return {"load_s": round(load_s, 3), "checksum_s": round(checksum_s, 3),
@@ -519,7 +563,7 @@ def _fmt(v, nd=1) -> str:
 
 
 def table(result: dict) -> str:
-    head = ["size", "passages", "synthetic", "FAISS index", "index p/s", "of it: signings s", "encode p/s", "index/encode",
+    head = ["size", "passages", "synthetic", "dense index", "index p/s", "of it: signings s", "encode p/s", "index/encode",
             "ask p50 ms", "ask p95 ms", "first who signed ms", "ask / retrieval", "index load s (checksums)", "peak RSS MB", "of it anon / mapped files MB", "recall@10 vs exact"]
     rows = [head, ["---"] * len(head)]
     for s in result["sizes"]:
@@ -569,6 +613,19 @@ def check_targets(result: dict) -> list[str]:
         s = by["1m"]
         line(s["query_ms_p95"] <= TARGETS["1m_p95_ms"], f"1m: ask p95 {s['query_ms_p95']:.1f} ms (target ≤ 150)")
         line(s["rss_mb"] <= TARGETS["1m_rss_mb"], f"1m: peak RSS {s['rss_mb']:.0f} MB (target ≤ 4096)")
+    faiss_rows = {s["name"]: s for s in result["sizes"] if s.get("store", "faiss") == "faiss"}
+    for s in result["sizes"]:
+        base = faiss_rows.get(s["name"].split(" (")[0])
+        if s.get("store", "faiss") == "faiss" or base is None:
+            continue
+        if s["query_ms_p95"] and base["query_ms_p95"]:
+            r = s["query_ms_p95"] / base["query_ms_p95"]
+            line(r <= 1.5, f"{s['name']}: ask p95 {s['query_ms_p95']:.1f} ms, {r:.2f}× the faiss store's "
+                           f"{base['query_ms_p95']:.1f} ms (target ≤ 1.5×)")
+        if s["index_passages_per_s"] and base["index_passages_per_s"] and not s["synthetic"]:  # real builds
+            r = s["index_passages_per_s"] / base["index_passages_per_s"]
+            line(r >= 0.9, f"{s['name']}: index build {s['index_passages_per_s']:.1f} passages/s, {r:.2f}× the faiss "
+                           f"store's {base['index_passages_per_s']:.1f} (target ≥ 0.9×)")
     for s in result["sizes"]:
         if s["recall@10_vs_exact"] is not None:
             line(s["recall@10_vs_exact"] >= TARGETS["recall"],
@@ -613,7 +670,7 @@ def markdown(result: dict, command: str) -> str:
         "",
         "## Where the time of a question goes",
         "",
-        "Mean milliseconds per question by stage (`search` includes `faiss` and `bm25`; `reader` is the trained "
+        "Mean milliseconds per question by stage (`search` includes the store's `dense` and `bm25` requests; `reader` is the trained "
         "reader: its windows and the ONNX model; spaCy is not on the question path: signings are extracted at index "
         "time, and the \"first who signed\" column above is the first such question of the serving process). "
         "\"ask / retrieval\" in the table above is the mean ask time over the retrieval stages alone "
@@ -632,6 +689,62 @@ def markdown(result: dict, command: str) -> str:
 
 
 # -- driver --------------------------------------------------------------------------------
+def _bench_size(name: str, kind: str, work: Path, embedder, squad_questions: list[str], squad_index: Path, n_q: int,
+                cfg, built: dict, keep) -> dict:
+    """Build one size with one store, serve its questions in a separate process, and return its row."""
+    from . import store
+
+    label = name if kind == "faiss" else f"{name} ({kind})"
+    row = _blank(label, name in SYNTHETIC)
+    row["store"] = kind
+    sub = work / f"run-{name}-{kind}"
+    sub.mkdir()
+    suffix = "" if kind == "faiss" else f"-{kind}"
+    index_dir = work / f"index-{name}{suffix}"
+    if name == "seeds":
+        docs = work / "docs-seeds"
+        if not docs.exists():
+            shutil.copytree(PROJECT_ROOT / "seeds", docs)
+        row.update(bench_build(label, docs, index_dir, embedder, kind))
+        questions, note = seed_questions(squad_questions, n_q + WARMUP)
+        row["questions"] = note
+        if kind == "faiss":
+            built[name] = (docs, index_dir)
+    else:
+        if name == "squad" or not squad_index.exists():
+            target = index_dir if name == "squad" else squad_index
+            info = bench_build(label if name == "squad" else "squad", work / "docs-squad", target, embedder,
+                               kind if name == "squad" else "faiss")
+            if name == "squad":
+                row.update(info)
+                if kind == "faiss":
+                    built["squad"] = (work / "docs-squad", index_dir)
+        questions = _spread(squad_questions, n_q + WARMUP)
+        row["questions"] = f"{len(questions)} SQuAD 2.0 dev questions spread over the file (first {WARMUP} warm-up)"
+        if name in SYNTHETIC:
+            row.update(build_synthetic(SYNTHETIC[name], squad_index, index_dir, cfg, store_kind=kind))
+    manifest = store.read_manifest(index_dir)
+    approx = manifest.get("dense") not in ("flat", "milvus-flat")
+    _log(f"{label}: serving {len(questions) - WARMUP} questions in a separate process")
+    row.update(run_serving(index_dir, questions, sub, want_vecs=approx and kind == "faiss"))
+    if kind == "faiss":
+        from .dense import kind_of
+
+        data = store.load(index_dir)
+        row["index_type"] = kind_of(data.dense)
+        del data
+        if approx:
+            row["recall@10_vs_exact"] = recall_vs_exact(index_dir, sub / "qvecs.npy")
+    else:
+        row["index_type"] = manifest.get("dense")
+    _log(f"{label}: p50 {row['query_ms_p50']} ms, p95 {row['query_ms_p95']} ms, RSS {row['rss_mb']} MB, "
+         f"recall {row['recall@10_vs_exact']}")
+    if name in SYNTHETIC and not keep:  # free the disk space of the big archives
+        shutil.rmtree(index_dir, ignore_errors=True)
+    return row
+
+
+
 def _blank(name: str, synthetic: bool) -> dict:
     return {"name": name, "passages": None, "synthetic": synthetic, "index_type": None,
             "index_passages_per_s": None, "encode_passages_per_s": None, "index_to_encode_ratio": None,
@@ -677,49 +790,11 @@ def run_bench(args) -> int:
             squad_questions = write_squad_docs(squad, squad_docs)
         cfg = load_config()
         built: dict[str, tuple[Path, Path]] = {}
+        stores = [x.strip() for x in (getattr(args, "stores", None) or "faiss").split(",") if x.strip()]
         for name in sizes:
-            row = _blank(name, name in SYNTHETIC)
-            sub = work / f"run-{name}"
-            sub.mkdir()
-            if name == "seeds":
-                docs = work / "docs-seeds"
-                shutil.copytree(PROJECT_ROOT / "seeds", docs)
-                index_dir = work / "index-seeds"
-                row.update(bench_build(name, docs, index_dir, embedder))
-                questions, note = seed_questions(squad_questions, n_q + WARMUP)
-                row["questions"] = note
-                built[name] = (docs, index_dir)
-            elif name == "squad" or (name in SYNTHETIC and not squad_index.exists()):
-                info = bench_build("squad", work / "docs-squad", squad_index, embedder)
-                built["squad"] = (work / "docs-squad", squad_index)
-                if name == "squad":
-                    row.update(info)
-            if name == "squad":
-                questions = _spread(squad_questions, n_q + WARMUP)
-                row["questions"] = f"{len(questions)} SQuAD 2.0 dev questions spread over the file (first {WARMUP} warm-up)"
-            if name in SYNTHETIC:
-                index_dir = work / f"index-{name}"
-                row.update(build_synthetic(SYNTHETIC[name], squad_index, index_dir, cfg))
-                questions = _spread(squad_questions, n_q + WARMUP)
-                row["questions"] = f"{len(questions)} SQuAD 2.0 dev questions (first {WARMUP} warm-up)"
-            index_dir = squad_index if name == "squad" else work / f"index-{name}"
-            manifest = store.read_manifest(index_dir)
-            approx = manifest.get("dense") != "flat"
-            _log(f"{name}: serving {len(questions) - WARMUP} questions in a separate process")
-            served = run_serving(index_dir, questions, sub, want_vecs=approx)
-            row.update(served)
-            from .dense import kind_of
-
-            data = store.load(index_dir)
-            row["index_type"] = kind_of(data.dense)
-            del data
-            if approx:
-                row["recall@10_vs_exact"] = recall_vs_exact(index_dir, sub / "qvecs.npy")
-            _log(f"{name}: p50 {row['query_ms_p50']} ms, p95 {row['query_ms_p95']} ms, RSS {row['rss_mb']} MB, "
-                 f"recall {row['recall@10_vs_exact']}")
-            result["sizes"].append(row)
-            if name in SYNTHETIC and not keep:  # free the disk space of the big archives
-                shutil.rmtree(index_dir, ignore_errors=True)
+            for kind in stores:
+                row = _bench_size(name, kind, work, embedder, squad_questions, squad_index, n_q, cfg, built, keep)
+                result["sizes"].append(row)
         if not getattr(args, "no_cold_start", False):
             docs, index_dir = built.get("seeds") or built.get("squad") or (None, None)
             if docs is None:

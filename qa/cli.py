@@ -12,7 +12,20 @@ def _engine(args):
     from .engine import Engine
 
     return Engine(index_dir=getattr(args, "index", None), docs_dir=getattr(args, "docs", None),
-                  model_path=getattr(args, "model", None))
+                  model_path=getattr(args, "model", None), **store_overrides(args))
+
+
+def store_overrides(args) -> dict:
+    """The store settings given on the command line (``--store``, ``--milvus-uri``)."""
+    return {"store": getattr(args, "store", None), "milvus_uri": getattr(args, "milvus_uri", None)}
+
+
+def add_store_args(sp) -> None:
+    """``--store`` and ``--milvus-uri`` (also read from QA_STORE and QA_MILVUS_URI)."""
+    sp.add_argument("--store", choices=("faiss", "milvus"),
+                    help="where passages are searched (default: the index's own store, faiss for a new one; $QA_STORE)")
+    sp.add_argument("--milvus-uri", help="Milvus server (http://host:19530) or milvus-lite file (default: "
+                                         "milvus.db in the index folder; $QA_MILVUS_URI)")
 
 
 def format_answer(ans) -> str:
@@ -69,7 +82,8 @@ def cmd_eval(args) -> int:
 
     if args.squad:
         result = evaluate.run_squad(Path(args.squad), limit=args.limit, model_path=args.model,
-                                    baselines=not args.no_baselines, last_articles=args.last_articles)
+                                    baselines=not args.no_baselines, last_articles=args.last_articles,
+                                    **store_overrides(args))
     else:
         if not args.file:
             print("error: give a JSONL file of questions, or --squad FILE.json", file=sys.stderr)
@@ -130,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp):
         sp.add_argument("--index", help="index folder (default: index/ or $QA_INDEX)")
         sp.add_argument("--model", help="local sentence-transformers folder (default: bundled all-MiniLM-L6-v2, or $QA_MODEL)")
+        add_store_args(sp)
 
     s = sub.add_parser("index", help="build or update the index")
     s.add_argument("paths", nargs="*", help="files or folders (default: seeds/ or $QA_DOCS)")
@@ -180,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sizes", default="seeds,squad,100k,1m", help="comma list of seeds,squad,100k,1m")
     s.add_argument("--queries", type=int, default=200)
     s.add_argument("--no-cold-start", action="store_true")
+    s.add_argument("--stores", default="faiss", help="comma list of faiss,milvus: each size is measured with each")
     s.set_defaults(fn=cmd_bench)
     return p
 

@@ -64,12 +64,34 @@ class Config:
     #: Corpus size above which FAISS switches from exact to approximate search.
     ann_threshold: int = 200_000
     batch_size: int = 32
+    #: Where passages are searched: "faiss" (files in the index folder) or "milvus"; None: the store
+    #: the index was built with (faiss for a new index). See qa/stores.
+    store: str | None = None
+    #: Milvus: a server URI (``http://host:19530``) or a milvus-lite file; None: ``milvus.db`` in the index folder.
+    milvus_uri: str | None = None
+    milvus_prefix: str = "qa"
+    #: Milvus dense index: FLAT (exact), IVF_FLAT, AUTOINDEX; HNSW on a cluster.
+    milvus_index: str = "FLAT"
+    #: Serve an index that another machine writes (app servers sharing one index folder and one Milvus
+    #: cluster): never index, never write to the index folder.
+    read_only: bool = False
     extra: dict = field(default_factory=dict)
+
+    def store_options(self):
+        """Where the Milvus store lives (a :class:`qa.stores.StoreOptions`)."""
+        from .stores import StoreOptions
+
+        return StoreOptions(milvus_uri=self.milvus_uri, milvus_prefix=self.milvus_prefix,
+                            milvus_index=self.milvus_index)
 
     def with_(self, **changes) -> "Config":
         """A copy with some fields changed (None values are ignored; a documents folder given here
         counts as given explicitly)."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if "store" in changes:
+            from .stores import check_kind
+
+            check_kind(changes["store"])
         if "docs_dir" in changes and "docs_explicit" not in changes:
             changes["docs_explicit"] = True
         for key in ("docs_dir", "index_dir", "model_path", "reader_path"):
@@ -94,7 +116,13 @@ def load_config(**overrides) -> Config:
         max_file_bytes=_env_int("QA_MAX_FILE_BYTES", base.max_file_bytes),
         concurrency=max(1, _env_int("QA_CONCURRENCY", base.concurrency)),
         answer_timeout_s=float(_env_int("QA_ANSWER_TIMEOUT", int(base.answer_timeout_s))),
+        milvus_uri=os.environ.get("QA_MILVUS_URI") or None,
+        milvus_prefix=os.environ.get("QA_MILVUS_PREFIX") or base.milvus_prefix,
+        milvus_index=os.environ.get("QA_MILVUS_INDEX") or base.milvus_index,
+        read_only=os.environ.get("QA_READ_ONLY", "").lower() in ("1", "true", "yes"),
     )
+    if os.environ.get("QA_STORE") and overrides.get("store") is None:
+        overrides["store"] = os.environ["QA_STORE"]
     return cfg.with_(**overrides)
 
 

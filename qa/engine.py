@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -63,6 +64,8 @@ class Engine:
         self._sources_cache: dict[str, tuple] = {}
         self._manifest_key: tuple | None = None
         self._pool = None  # threads of ask_within
+        self._fetch_mode: bool | None = None  # an app server fetching its index from Milvus (see _fetches)
+        self._fetched_at = 0.0
 
     # -- components ------------------------------------------------------------------
     @property
@@ -90,8 +93,17 @@ class Engine:
         """The loaded index (raises IndexMissing / IndexCorrupt with advice)."""
         with self._lock:
             if self._data is None:
+                if self._fetches():
+                    self._fetch()
                 self._manifest_key = self._manifest_stat()
-                data = store.load(self.config.index_dir)
+                data = store.load(self.config.index_dir, options=self.config.store_options())
+                built = store.store_kind(data.manifest)
+                if self.config.store and built != self.config.store:
+                    raise store.IndexCorrupt(
+                        f"The index in {self.config.index_dir} was built with the {built} store and the configured "
+                        f"store is {self.config.store}. Write it to that store with: python -m qa index --store "
+                        f"{self.config.store} --index {self.config.index_dir} (vectors are reused), or drop --store "
+                        f"/ QA_STORE.")
                 model = data.manifest.get("model", {})
                 if model.get("fingerprint") != self.embedder.info.fingerprint:
                     if model.get("name") == self.embedder.info.name and model.get("path") == self.embedder.info.path:
@@ -110,6 +122,29 @@ class Engine:
                 self._idf = IdfTable(data)
             return self._data
 
+    def _fetches(self) -> bool:
+        """Whether this engine is an app server that fetches its index from a Milvus server
+        (read-only, a server URI, and no index folder of its own: see qa/stores/published.py)."""
+        from .stores.milvus_store import is_file_uri
+
+        if self._fetch_mode is None:
+            uri = self.config.milvus_uri
+            if not (self.config.read_only and uri and not is_file_uri(uri) and self.config.store in (None, "milvus")):
+                self._fetch_mode = False
+            else:
+                try:
+                    self._fetch_mode = bool(store.read_manifest(self.config.index_dir).get("published_from"))
+                except store.IndexError_:  # nothing here yet (or damaged): the server's copy
+                    self._fetch_mode = True
+        return self._fetch_mode
+
+    def _fetch(self) -> bool:
+        from .stores import milvus_store, published
+
+        self._fetched_at = time.monotonic()
+        c = milvus_store.client(self.config.milvus_uri)
+        return published.fetch(c, self.config.milvus_prefix, self.config.index_dir, self.config.milvus_uri)
+
     def _manifest_stat(self) -> tuple | None:
         try:
             st = (Path(self.config.index_dir) / store.MANIFEST).stat()
@@ -121,6 +156,15 @@ class Engine:
         """Switch to a newer index version written by another process (``qa index`` while the app
         serves), between questions; True when it switched. Costs one ``stat`` of the manifest."""
         with self._lock:
+            if self._data is not None and self._fetches():
+                from .stores import published
+
+                if time.monotonic() - self._fetched_at >= published.CHECK_EVERY_S:
+                    try:
+                        if self._fetch():
+                            log.info("fetched a new index version from %s", self.config.milvus_uri)
+                    except Exception as exc:  # keep answering from the version we have
+                        log.warning("could not fetch the published index (%s)", exc)
             if self._data is None or self._manifest_stat() == self._manifest_key:
                 return False
             try:
@@ -144,6 +188,10 @@ class Engine:
     def index(self, paths: list[Path] | None = None, progress: bool = True, on_progress=None,
               crash_hook=None, force_rebuild: str | None = None) -> IndexReport:
         """Build or update the index from ``paths`` (default: :meth:`sources`)."""
+        if self.config.read_only:
+            raise store.ReadOnly(f"This engine serves the index in {self.config.index_dir} read-only (--read-only, "
+                                 "QA_READ_ONLY): documents are added where the index is written, with python -m qa "
+                                 "index there; this app picks the new version up by itself.")
         sources = [Path(p) for p in paths] if paths else self.sources()
         with self._lock:
             report = update_index(self.config, sources, self.embedder, progress=progress, on_progress=on_progress,
@@ -167,6 +215,9 @@ class Engine:
         """Build the index if it is missing or damaged, from :meth:`sources` (never from the default
         folder when the index was built from another); an index built with another model is refused
         with advice (:class:`store.ModelMismatch`), not rebuilt."""
+        if self.config.read_only:  # nothing to build here: errors say what to do on the writing machine
+            _ = self.data
+            return None
         try:
             _ = self.data
             return None

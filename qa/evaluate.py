@@ -172,7 +172,7 @@ def _contains_answer(quote: str, answers: list[str]) -> bool:
 
 def run_squad(path: Path, limit: int | None = None, model_path: str | None = None, baselines: bool = True,
               holdout_every: int = 4, index_dir: Path | None = None, progress: bool = True,
-              last_articles: int | None = None) -> dict:
+              last_articles: int | None = None, store: str | None = None, milvus_uri: str | None = None) -> dict:
     """Index SQuAD paragraphs (holding out every ``holdout_every``-th article) and score everything.
 
     ``last_articles`` keeps only the file's last N articles: with SQuAD 1.1 train, the articles the
@@ -197,7 +197,8 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
     if limit and limit < len(qs):
         step = len(qs) / limit
         qs = [qs[int(i * step)] for i in range(limit)]
-    engine = Engine(docs_dir=tmp / "docs", index_dir=index_dir or (tmp / "index"), model_path=model_path)
+    engine = Engine(docs_dir=tmp / "docs", index_dir=index_dir or (tmp / "index"), model_path=model_path,
+                    store=store, milvus_uri=milvus_uri)
     t = time.perf_counter()
     engine.index(progress=progress)
     index_seconds = time.perf_counter() - t
@@ -272,6 +273,9 @@ def run_squad(path: Path, limit: int | None = None, model_path: str | None = Non
         "index_seconds": round(index_seconds, 2),
     })
     out = dict(metrics)
+    from .store import store_kind
+
+    out["store"] = store_kind(data.manifest)
     out["baselines"] = {}
     if baselines:
         for name, mode in (("bm25_only", "bm25"), ("dense_only", "dense")):

@@ -64,10 +64,7 @@ class IdfTable:
 
     def __init__(self, data: IndexData):
         self.data = data
-        bm = data.bm25.retriever
-        self.vocab = bm.vocab_dict
-        indptr = bm.scores["indptr"]
-        self.df = np.diff(np.asarray(indptr))
+        self.vocab, self.df = data.search.term_stats()
         self.n = max(1, data.n_passages)
 
     @lru_cache(maxsize=100_000)

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .bm25 import BM25Index
 from .config import PIPELINE_VERSION, Config
-from .dense import build_dense, kind_for
 from .documents import Document, IngestError, check_link, file_sha256, find_files, load_document, too_large_message
 from .embedder import Embedder
 from .passages import make_passages, sentences_of
+from .stores import builder
+from .stores.base import PassageRows, passage_keys
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,27 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
             report.rebuilt = f"the previous index could not be read ({exc})"
             old = None
 
+        prev_kind, prev_store = None, {}
+        try:
+            prev = store.read_manifest(index_dir)
+            prev_kind, prev_store = store.store_kind(prev), prev.get("store") or {}
+        except store.IndexError_:
+            pass
+        kind = cfg.store or prev_kind or "faiss"
+        if kind == prev_kind == "milvus" and not cfg.milvus_uri and prev_store.get("uri"):
+            cfg = cfg.with_(milvus_uri=prev_store["uri"])  # the Milvus the index was written to
+        store_builder = builder(kind)
+        options = cfg.store_options()
+        rewrite_store = False  # every passage goes to the store again (vectors are reused)
+        if old is not None and prev_kind != kind:
+            report.warnings.append(f"the search store changed from {prev_kind} to {kind}: every passage is written "
+                                   "to the new store (no re-embedding)")
+            rewrite_store = True
+        elif old is not None:
+            reason = store_builder.check(old.manifest, options, index_dir)
+            if reason:
+                report.warnings.append(f"{reason}: repaired from the index's own vectors")
+                rewrite_store = True
         if force_rebuild and old is not None:  # e.g. the search files are damaged in a way load() cannot see
             report.rebuilt = force_rebuild
             old = None
@@ -285,7 +306,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
         report.removed = [d for d in old_pos if d not in {x.doc_id for x in kept + fresh}]
 
         facts_missing = any(dd.facts is None for dd in kept)  # an index from before facts were stored
-        if not report.changed and old is not None and not facts_missing:
+        if not report.changed and old is not None and not facts_missing and not rewrite_store:
             report.passages = old.n_passages
             report.seconds = time.perf_counter() - t0
             return report
@@ -343,7 +364,9 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
         order = {d: i for i, d in enumerate(seen)}
         docs = sorted(kept + fresh, key=lambda dd: order[dd.doc_id])
         report.signings = sum(len(dd.facts["signings"]) for dd in docs)
-        _write(cfg, index_dir, docs, model_entry, pipeline, [str(Path(s).resolve()) for s in sources], crash_hook)
+        old_keys = None if (old is None or rewrite_store) else old.passage_key
+        _write(cfg, index_dir, docs, model_entry, pipeline, [str(Path(s).resolve()) for s in sources], crash_hook,
+               kind=kind, old_keys=old_keys, progress=progress)
         report.passages = sum(len(dd.passage_texts) for dd in docs)
         report.written = True
         report.seconds = time.perf_counter() - t0
@@ -352,7 +375,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
 
 
 def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict, pipeline: dict, sources: list[str],
-           crash_hook=None) -> None:
+           crash_hook=None, kind: str = "faiss", old_keys: np.ndarray | None = None, progress: bool = False) -> None:
     dim = model_entry["dim"]
     sent_off = 0
     arrays = {k: [] for k in ("passage_doc", "passage_lo", "passage_hi", "sent_doc", "sent_start", "sent_end",
@@ -370,18 +393,21 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
     arrays = {k: (np.concatenate(v) if v else np.zeros(0, dtypes.get(k, np.int64))).astype(dtypes.get(k, np.int64))
               for k, v in arrays.items()}
     P = np.concatenate([dd.passage_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
-    dense_params: dict = {}
-    dense = build_dense(P, cfg, dense_params)
     S = np.concatenate([dd.sent_vecs for dd in docs]) if docs else np.zeros((0, dim), np.float32)
     passage_texts = [t for dd in docs for t in dd.passage_texts]
+    keys = [passage_keys(dd.doc_id, dd.meta.get("sha256") or "", len(dd.passage_texts)) for dd in docs]
+    arrays["passage_key"] = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    rows = PassageRows(vecs=P, texts=passage_texts, keys=arrays["passage_key"], old_keys=old_keys,
+                       docs=[dd.doc_id for dd in docs for _ in dd.passage_texts],
+                       dates=[str(dd.meta.get("date") or "") for dd in docs for _ in dd.passage_texts])
+    search = builder(kind).build(rows, cfg, cfg.store_options(), index_dir, progress=progress,
+                                 identity={"model": model_entry["fingerprint"], "dim": dim, "pipeline": pipeline})
     manifest = {
         "model": model_entry,
         "pipeline": pipeline,
         "sources": sources,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "counts": {"documents": len(docs), "passages": len(passage_texts), "sentences": int(len(S))},
-        "dense": kind_for(len(P), cfg),
-        "dense_params": dense_params,
         "doc_order": [dd.doc_id for dd in docs],
         "docs": {dd.doc_id: dd.meta for dd in docs},
     }
@@ -389,5 +415,4 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
 
     facts = {"version": FACTS_VERSION, "docs": {dd.doc_id: dd.facts for dd in docs}}
     store.write(index_dir, manifest, arrays, P, S, [t for dd in docs for t in dd.sent_texts],
-                [t for dd in docs for t in dd.sent_quotes], passage_texts, dense,
-                BM25Index.build(passage_texts) if passage_texts else None, crash_hook=crash_hook, facts=facts)
+                [t for dd in docs for t in dd.sent_quotes], passage_texts, search, crash_hook=crash_hook, facts=facts)

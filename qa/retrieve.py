@@ -1,4 +1,4 @@
-"""Hybrid passage retrieval: dense (FAISS) and BM25, fused by a normalised-score mix.
+"""Hybrid passage retrieval: dense and BM25 (from the store: FAISS files or Milvus), fused by a normalised-score mix.
 
 Each passage's score mixes (a) its dense cosine, (b) its BM25 score and (c) the
 best dense cosine of one of its sentences (sentence vectors come free with the
@@ -55,31 +55,31 @@ def sentence_max(data: IndexData, qvec: np.ndarray, passages: np.ndarray) -> np.
 
 
 def search(data: IndexData, qvec: np.ndarray, text: str, k: int = 20, mode: str = "hybrid",
-           pool: int = 100, bm25_scores: np.ndarray | None = None) -> list[Hit]:
-    """The ``k`` best passages for a question. ``mode``: hybrid | dense | bm25."""
+           pool: int = 100) -> list[Hit]:
+    """The ``k`` best passages for a question. ``mode``: hybrid | dense | bm25.
+
+    The store (``data.search``: FAISS files or a Milvus collection) gives the ``pool`` best
+    passages by each signal with their raw scores, and the BM25 scores of the dense candidates;
+    the fusion is done here, the same for every store.
+    """
     n = data.n_passages
     if n == 0:
         return []
     pool = min(max(pool, k), n)
     qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
-    cand: list[int] = []
-    if mode in ("hybrid", "dense"):
-        _, I = data.dense.search(qvec[None, :], pool)
-        cand += [int(i) for i in I[0] if i >= 0]
-    full_bm25 = bm25_scores if bm25_scores is not None else (
-        data.bm25.scores(text) if mode in ("hybrid", "bm25") else None)
-    if mode in ("hybrid", "bm25") and full_bm25 is not None:
-        # perf (issue 6): only passages with a positive score can be kept, so partition those
-        # alone (a partition of all scores took ~35 ms a question at a million passages)
-        pos = np.flatnonzero(full_bm25 > 0)
-        if len(pos) > pool:
-            pos = pos[np.argpartition(-full_bm25[pos], pool - 1)[:pool]]
-        cand += pos.tolist()
-    idx = np.array(sorted(set(cand)), dtype=np.int64)
+    store = data.search
+    dense_rows = store.dense_search(qvec, pool)[0] if mode in ("hybrid", "dense") else np.zeros(0, np.int64)
+    if mode in ("hybrid", "bm25"):
+        bm_rows, bm_scores, dense_bm = store.bm25_search(text, pool, dense_rows)
+    else:
+        bm_rows, bm_scores, dense_bm = np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(len(dense_rows), np.float32)
+    scores = dict(zip(dense_rows.tolist(), dense_bm.tolist()))
+    scores.update(zip(bm_rows.tolist(), bm_scores.tolist()))
+    idx = np.array(sorted(scores), dtype=np.int64)
     if len(idx) == 0:
         return []
     dense = np.asarray(data.passage_vecs[idx], dtype=np.float32) @ qvec
-    bm = full_bm25[idx] if full_bm25 is not None else np.zeros(len(idx), np.float32)
+    bm = np.array([scores[int(i)] for i in idx], np.float32)
     if mode == "dense":
         score = dense
         sent = np.zeros(len(idx), np.float32)

@@ -53,6 +53,14 @@ class ModelMismatch(IndexCorrupt):
     """The index was built with another embedding model (``ask`` refuses it; ``index`` rebuilds)."""
 
 
+class StoreUnavailable(IndexError_):
+    """The search store (a Milvus server or file) cannot be reached or opened; the message says what to do."""
+
+
+class ReadOnly(IndexError_):
+    """This engine serves the index read-only (``--read-only``, ``QA_READ_ONLY``): it never writes it."""
+
+
 class SourcesUnknown(IndexError_):
     """The index must be (re)built but where its documents are is not known: the message says how."""
 
@@ -197,24 +205,6 @@ class TextTable:
         return cls(None, offsets, os.open(path.with_suffix(".bin"), os.O_RDONLY))
 
 
-class EmptyBM25:
-    """The BM25 part of an index without passages."""
-
-    size = 0
-
-    def __init__(self):
-        from types import SimpleNamespace
-
-        # the attributes of a bm25s retriever that callers read (vocabulary, document frequencies)
-        self.retriever = SimpleNamespace(vocab_dict={}, scores={"indptr": np.zeros(1, np.int64), "num_docs": 0})
-
-    def scores(self, question: str) -> np.ndarray:
-        return np.zeros(0, dtype=np.float32)
-
-    def top(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-
-
 @dataclass
 class IndexData:
     """Everything the retriever needs, loaded from one version folder."""
@@ -233,8 +223,10 @@ class IndexData:
     sent_texts: TextTable  # clean sentence text (what is scored)
     sent_quotes: TextTable  # exact source slice of each sentence (what is quoted)
     passage_texts: TextTable
-    dense: object = None  # faiss index
-    bm25: object = None
+    dense: object = None  # faiss index (the faiss store)
+    bm25: object = None  # bm25s index (the faiss store)
+    search: object = None  # the store's searcher (qa.stores.base.Searcher)
+    passage_key: np.ndarray | None = None  # int64 key of each passage (qa.stores.base.passage_keys)
     extra: dict = field(default_factory=dict)
     folder: Path | None = None  # the version folder
 
@@ -307,9 +299,16 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def load(index_dir: Path, with_search: bool = True, verify: bool = True) -> IndexData:
-    """Load the current version of the index (FAISS and BM25 too when ``with_search``), after checking
-    every file's size and (``verify``) content hash against the manifest."""
+def store_kind(manifest: dict) -> str:
+    """The store an index was built with (``faiss`` for indexes from before stores were named)."""
+    entry = manifest.get("store")
+    return entry.get("kind", "faiss") if isinstance(entry, dict) else "faiss"
+
+
+def load(index_dir: Path, with_search: bool = True, verify: bool = True, options=None) -> IndexData:
+    """Load the current version of the index (and open its search store when ``with_search``, with
+    ``options``: a :class:`qa.stores.StoreOptions`), after checking every file's size and
+    (``verify``) content hash against the manifest."""
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -336,25 +335,19 @@ def load(index_dir: Path, with_search: bool = True, verify: bool = True) -> Inde
             sent_quotes=TextTable.load(vdir / "quotes"),
             passage_texts=TextTable.load(vdir / "passages"),
             folder=vdir,
+            passage_key=arrays["passage_key"] if "passage_key" in arrays.files else None,
         )
         n_p, n_s = data.n_passages, len(data.sent_doc)
         if (len(data.passage_vecs) != n_p or len(data.sent_vecs) != n_s or len(data.sent_texts) != n_s or len(data.sent_quotes) != n_s
                 or len(data.passage_texts) != n_p or n_p != manifest.get("counts", {}).get("passages")):
             raise ValueError("array sizes disagree")
         if with_search:
-            import faiss
+            from .stores import StoreOptions, builder
 
-            from .bm25 import BM25Index
-
-            data.dense = faiss.read_index(str(vdir / "dense.faiss"))
-            from .dense import configure  # search-time parameters (nprobe / efSearch)
-
-            configure(data.dense, manifest)
-            if data.dense.ntotal != n_p:
-                raise ValueError("FAISS index size disagrees")
-            data.bm25 = BM25Index.load(vdir / "bm25") if n_p else EmptyBM25()
-            if data.bm25.size != n_p:
-                raise ValueError("BM25 index size disagrees")
+            data.search = builder(store_kind(manifest)).open_searcher(vdir, manifest, data, options or StoreOptions(),
+                                                                      index_dir)
+    except StoreUnavailable:
+        raise
     except IndexError_ as exc:
         raise IndexCorrupt(f"The index in {index_dir} is damaged ({exc}). "
                            f"Rebuild it with: python -m qa index --rebuild --index {index_dir}") from exc
@@ -464,9 +457,10 @@ def _fsync_dir(path: Path) -> None:
 def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passage_vecs: np.ndarray,
           sent_vecs: np.ndarray, sent_texts: list[str] | TextTable, sent_quotes: list[str] | TextTable,
           passage_texts: list[str] | TextTable,
-          dense, bm25, crash_hook=None, facts: dict | None = None) -> None:
-    """Write a new complete version and switch the manifest to it atomically (``facts``: what
-    extraction found per document, written as ``facts.json`` in the same version).
+          search, crash_hook=None, facts: dict | None = None) -> None:
+    """Write a new complete version and switch the manifest to it atomically (``search``: the
+    store's part, a :class:`qa.stores.SearchBuild`; ``facts``: what extraction found per
+    document, written as ``facts.json`` in the same version).
 
     ``crash_hook(stage)`` is called between steps (tests use it to simulate a crash).
     """
@@ -493,11 +487,7 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         (tmp / DOC_ORDER).write_text(json.dumps(manifest.get("doc_order", []), ensure_ascii=False), encoding="utf-8")
         if crash_hook:
             crash_hook("data")
-        import faiss
-
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        if bm25 is not None:  # None for an index without passages (bm25s cannot index nothing)
-            bm25.save(tmp / "bm25")
+        search.save(tmp)
         for f in tmp.rglob("*"):
             if f.is_file():
                 with open(f, "rb+") as fh:
@@ -506,7 +496,7 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
             crash_hook("before-rename")
         os.rename(tmp, index_dir / name)
         _fsync_dir(index_dir)
-        manifest = dict(manifest, data_dir=name, format_version=FORMAT_VERSION, files=_file_sizes(index_dir / name),
+        manifest = dict(manifest, **search.manifest_entry(), data_dir=name, format_version=FORMAT_VERSION, files=_file_sizes(index_dir / name),
                         checksums=checksums(index_dir / name))
         mtmp = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
         with open(mtmp, "w", encoding="utf-8") as fh:
@@ -521,6 +511,10 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     cleanup(index_dir, keep=name)
+    try:
+        search.after_switch(index_dir, manifest)
+    except Exception as exc:  # the new version is in place; the next index run finishes the clean-up
+        log.warning("cleaning up the search store after the switch failed (%s): the next index run does it", exc)
 
 
 def cleanup(index_dir: Path, keep: str) -> None:

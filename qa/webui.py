@@ -424,7 +424,10 @@ def build_ui(engine, examples: list[str] | None = None):
 
     def upload(files, progress=gr.Progress()):
         files = files if isinstance(files, list) else ([files] if files else [])
-        if not files:
+        if engine.config.read_only:
+            msg = ("This app serves the index read-only: add documents where the index is written "
+                   "(python -m qa index there); they appear here by themselves.")
+        elif not files:
             msg = "Choose one or more .txt, .md or .html files first."
         else:
             saved, rejected = save_uploads(files, docs_dir, max_bytes)
@@ -436,7 +439,9 @@ def build_ui(engine, examples: list[str] | None = None):
 
     def remove(doc_id, progress=gr.Progress()):
         known = {d["doc"]: d for d in engine.documents()}
-        if not doc_id or doc_id not in known:
+        if engine.config.read_only:
+            msg = "This app serves the index read-only: remove documents where the index is written."
+        elif not doc_id or doc_id not in known:
             msg = "Choose a document to remove."
         else:
             path = Path(known[doc_id].get("path") or docs_dir / doc_id).resolve()

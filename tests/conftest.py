@@ -38,6 +38,20 @@ def indexed_copy(src: Path, tmp_path_factory, embedder, name: str):
     return engine
 
 
+class Crash(Exception):
+    """Raised by :func:`index_crashing_at` to interrupt an index run."""
+
+
+def index_crashing_at(engine, stage: str) -> None:
+    """Run ``engine.index`` and interrupt it at ``stage`` (a crash hook of qa.store.write)."""
+    def hook(s):
+        if s == stage:
+            raise Crash(s)
+
+    with pytest.raises(Crash):
+        engine.index(progress=False, crash_hook=hook)
+
+
 @pytest.fixture(scope="session")
 def seed_engine(tmp_path_factory, embedder):
     """An Engine with a real index of a copy of seeds/ (do not modify its files)."""

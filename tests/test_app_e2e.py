@@ -48,12 +48,13 @@ def make_corpus(root: Path, extra: dict[str, str] | None = None) -> tuple[Path, 
 class App:
     """A running ``python app.py`` subprocess."""
 
-    def __init__(self, docs: Path, index: Path, timeout: float = 600):
+    def __init__(self, docs: Path, index: Path, timeout: float = 600, args: list[str] | None = None):
         self.docs, self.index, self.port = docs, index, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [PY, str(ROOT / "app.py"), "--port", str(self.port), "--docs", str(docs), "--index", str(index)],
+            [PY, str(ROOT / "app.py"), "--port", str(self.port), "--docs", str(docs), "--index", str(index),
+             *(args or [])],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         ready = threading.Event()
@@ -204,3 +205,52 @@ def test_restart_picks_up_changed_files(tmp_path_factory, app):
         check_citations_exact(ans, docs)
     finally:
         second.stop()
+
+
+def test_app_on_the_milvus_store_answers_like_the_faiss_one(tmp_path, client):
+    """`app.py --store milvus` builds its index into milvus-lite and answers the API like the default app."""
+    docs, index = make_corpus(tmp_path, {PAYLOAD_NAME: PAYLOAD_TEXT})
+    a = App(docs, index, args=["--store", "milvus"])
+    try:
+        assert "store: milvus" in a.output and (index / "milvus.db").exists()
+        got = a.client().predict(SEED_QUESTION, [], api_name="/ask")
+        want = client.predict(SEED_QUESTION, [], api_name="/ask")
+        assert [(c["doc"], c["start"], c["end"]) for c in got["citations"]] == \
+               [(c["doc"], c["start"], c["end"]) for c in want["citations"]]
+        for c in got["citations"]:
+            assert (docs / c["doc"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+    finally:
+        a.stop()
+
+
+def test_read_only_app_server_serves_the_index_published_on_a_milvus_server(tmp_path, client):
+    """A Milvus server (milvus-lite over gRPC), `qa index --store milvus --milvus-uri` on the writing
+    side, and `app.py --read-only` with an empty index folder: it fetches the index (documents too) and
+    answers like the default app."""
+    from milvus_lite.server import Server
+
+    port = free_port()
+    server = Server(str(tmp_path / "served.db"), address=f"127.0.0.1:{port}")
+    assert server.init() and server.start()
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        docs, index = make_corpus(tmp_path, {PAYLOAD_NAME: PAYLOAD_TEXT})
+        env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+        built = subprocess.run([PY, "-m", "qa", "index", str(docs), "--index", str(index), "--store", "milvus",
+                                "--milvus-uri", uri, "-q"], cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=600)
+        assert built.returncode == 0, built.stderr
+        cache = tmp_path / "cache"
+        a = App(tmp_path / "no-docs", cache, args=["--read-only", "--store", "milvus", "--milvus-uri", uri])
+        try:
+            got = a.client().predict(SEED_QUESTION, [], api_name="/ask")
+            want = client.predict(SEED_QUESTION, [], api_name="/ask")
+            assert [(c["doc"], c["start"], c["end"]) for c in got["citations"]] == \
+                   [(c["doc"], c["start"], c["end"]) for c in want["citations"]]
+            for c in got["citations"]:
+                assert (docs / c["doc"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+            assert (cache / "docs" / PAYLOAD_NAME).is_file()
+        finally:
+            a.stop()
+    finally:
+        server.stop()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import index_crashing_at
 from qa import store
 from qa.engine import Engine
 
@@ -195,15 +196,7 @@ def test_interrupted_write_keeps_previous_index(built, tmp_path, embedder, stage
         "Lake Ferry Service Resumes\n\nThe ferry service across the lake resumed on Tuesday after the new pier "
         "was finished, the operator Bluewater Lines said.\n", encoding="utf-8")
 
-    class Crash(Exception):
-        pass
-
-    def hook(s):
-        if s == stage:
-            raise Crash(s)
-
-    with pytest.raises(Crash):
-        engine.index(progress=False, crash_hook=hook)
+    index_crashing_at(engine, stage)
     assert (index / store.MANIFEST).read_text() == before
     data = store.load(index)
     assert "new_article.txt" not in data.doc_ids
