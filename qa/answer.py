@@ -8,7 +8,7 @@ NOT_FOUND = "not found in the documents"
 
 @dataclass
 class Citation:
-    """One exact quote: ``source_text[start:end] == quote``."""
+    """One exact quote: ``text[start:end] == quote``, where ``text`` is what ``offsets_in`` names."""
 
     n: int
     doc: str
@@ -23,6 +23,11 @@ class Citation:
     answer_end: int | None = None
     #: All spans of the short answer (several when it joins names: "A and B").
     answer_spans: list[list[int]] | None = None
+    #: Which text the offsets index: "file" (the file's own characters: text and web pages) or
+    #: "extracted_text" (PDF and Word: the text the index stored, ``Engine.document(doc).text``).
+    offsets_in: str = "file"
+    #: 1-based page of the quote's first character (PDF and Word), else None.
+    page: int | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -40,7 +40,10 @@ from .config import PROJECT_ROOT, load_config, setup_offline_env
 SQUAD = PROJECT_ROOT.parent / "shared" / "data" / "squad2-dev" / "dev-v2.0.json"
 SEEDS_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "seeds_dev.jsonl"
 REPORT = PROJECT_ROOT / "docs" / "performance.md"
-ALL_SIZES = ("seeds", "squad", "100k", "1m")
+ALL_SIZES = ("seeds", "squad", "100k", "1m", "pdf50")
+#: The default sizes (``pdf50``: one 50-page PDF of SQuAD paragraphs, on request; it needs fpdf2 from
+#: requirements-dev.txt to write the PDF).
+DEFAULT_SIZES = ("seeds", "squad", "100k", "1m")
 SYNTHETIC = {"100k": 100_000, "1m": 1_000_000}
 WARMUP = 20
 #: Targets from the issue (2 CPU cores). Only reported, never asserted in tests.
@@ -129,6 +132,32 @@ def seed_questions(squad_questions: list[str], n: int) -> tuple[list[str], str]:
 
 
 # -- real build ----------------------------------------------------------------------------
+def write_pdf(squad: dict, path: Path, pages: int = 50) -> Path:
+    """One PDF of ``pages`` pages filled with SQuAD paragraphs (a text layer, as a print-out has)."""
+    try:
+        from fpdf import FPDF
+    except ImportError as exc:  # a test dependency
+        raise RuntimeError("the pdf50 size writes its PDF with fpdf2: pip install -r requirements-dev.txt") from exc
+
+    paras = [p["context"] for a in squad["data"] for p in a["paragraphs"]]
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_title("SQuAD paragraphs")
+    k = 0
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.set_font("helvetica", size=10)
+        pdf.set_y(15)
+        while pdf.get_y() < 230 and k < len(paras):
+            pdf.multi_cell(0, 5, paras[k].encode("latin-1", "replace").decode("latin-1"))
+            pdf.ln(3)
+            k += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+
 def _release(index_dir: Path) -> None:
     """Close this process's client of the index's milvus-lite file, so the serving process can open it."""
     from . import store
@@ -599,8 +628,9 @@ def check_targets(result: dict) -> list[str]:
 
     for s in result["sizes"]:
         if s["index_to_encode_ratio"] is not None:
-            line(s["index_to_encode_ratio"] >= TARGETS["ratio"],
-                 f"{s['name']}: index build at {s['index_to_encode_ratio']:.2f} of raw encode speed (target ≥ 0.9)")
+            want = 0.8 if s["name"].startswith("pdf50") else TARGETS["ratio"]  # issue 16: a 50-page PDF ≥ 0.8
+            line(s["index_to_encode_ratio"] >= want,
+                 f"{s['name']}: index build at {s['index_to_encode_ratio']:.2f} of raw encode speed (target ≥ {want})")
     if "squad" in by and by["squad"]["query_ms_p50"] is not None:
         s = by["squad"]
         line(s["query_ms_p50"] <= TARGETS["squad_p50_ms"], f"squad: ask p50 {s['query_ms_p50']:.1f} ms (target ≤ 20)")
@@ -701,7 +731,14 @@ def _bench_size(name: str, kind: str, work: Path, embedder, squad_questions: lis
     sub.mkdir()
     suffix = "" if kind == "faiss" else f"-{kind}"
     index_dir = work / f"index-{name}{suffix}"
-    if name == "seeds":
+    if name == "pdf50":
+        docs = work / "docs-pdf50"
+        if not docs.exists():
+            write_pdf(_load_squad(), docs / "archive.pdf", pages=50)
+        row.update(bench_build(label, docs, index_dir, embedder, kind))
+        questions = _spread(squad_questions, n_q + WARMUP)
+        row["questions"] = f"{len(questions)} SQuAD 2.0 dev questions over one 50-page PDF of its first paragraphs"
+    elif name == "seeds":
         docs = work / "docs-seeds"
         if not docs.exists():
             shutil.copytree(PROJECT_ROOT / "seeds", docs)
@@ -753,7 +790,7 @@ def _blank(name: str, synthetic: bool) -> dict:
 
 def run_bench(args) -> int:
     setup_offline_env()
-    sizes = [s.strip().lower() for s in (getattr(args, "sizes", None) or ",".join(ALL_SIZES)).split(",") if s.strip()]
+    sizes = [s.strip().lower() for s in (getattr(args, "sizes", None) or ",".join(DEFAULT_SIZES)).split(",") if s.strip()]
     bad = [s for s in sizes if s not in ALL_SIZES]
     if bad:
         print(f"error: unknown size(s) {', '.join(bad)}; choose from {', '.join(ALL_SIZES)}", file=sys.stderr)
@@ -778,7 +815,7 @@ def run_bench(args) -> int:
         _ = embedder.model
         result["model_load_s"] = round(time.perf_counter() - t, 2)
         need_squad = any(s in sizes for s in ("squad", "100k", "1m"))
-        squad = _load_squad() if (need_squad or "seeds" in sizes) and SQUAD.is_file() else None
+        squad = _load_squad() if (need_squad or "seeds" in sizes or "pdf50" in sizes) and SQUAD.is_file() else None
         squad_questions: list[str] = []
         squad_index = work / "index-squad"
         if need_squad:

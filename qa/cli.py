@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", help="speed benchmark; writes docs/performance.md")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--sizes", default="seeds,squad,100k,1m", help="comma list of seeds,squad,100k,1m")
+    s.add_argument("--sizes", default="seeds,squad,100k,1m", help="comma list of seeds,squad,100k,1m,pdf50")
     s.add_argument("--queries", type=int, default=200)
     s.add_argument("--no-cold-start", action="store_true")
     s.add_argument("--stores", default="faiss", help="comma list of faiss,milvus: each size is measured with each")

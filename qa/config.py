@@ -15,7 +15,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_VERSION = 3
 
 #: File types the ingester reads.
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+#: Formats whose text is extracted (not the file's own characters): the index stores that text and
+#: quotes are exact slices of it; citations carry page numbers.
+EXTRACTED_SUFFIXES = (".pdf", ".docx")
 
 
 def _env_path(name: str, default: Path) -> Path:

@@ -2,7 +2,9 @@
 
 Offsets everywhere are character offsets into the text that
 ``open(path, encoding="utf-8").read()`` returns (universal newlines, a BOM kept
-as ``\\ufeff``), so ``text[start:end] == quote`` can be checked by anyone.
+as ``\\ufeff``), so ``text[start:end] == quote`` can be checked by anyone. PDF and
+Word files are the exception: their offsets index the text extracted from them
+(:mod:`qa.pdftext`, :mod:`qa.docxtext`), which the index stores.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cleaning import classify, trim_junk
-from .config import SUPPORTED_SUFFIXES
+from .config import EXTRACTED_SUFFIXES, SUPPORTED_SUFFIXES
 from .htmltext import read_html
 from .textmap import Block
 
@@ -44,6 +46,13 @@ class Document:
     author: str | None = None
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: PDF and Word files: ``text`` is the extracted text (stored in the index; quotes index it) and
+    #: ``pages`` the offset at which each page starts. None for text and web pages (quotes index the file).
+    pages: list[int] | None = None
+
+    @property
+    def extracted(self) -> bool:
+        return self.pages is not None
 
     @property
     def content_blocks(self) -> list[Block]:
@@ -56,8 +65,10 @@ class Document:
 
     def meta(self) -> dict:
         """Metadata as a plain dict (for the manifest and the UI)."""
-        return {"doc": self.doc_id, "title": self.title, "date": self.date, "author": self.author,
-                "source": self.source}
+        m = {"doc": self.doc_id, "title": self.title, "date": self.date, "author": self.author, "source": self.source}
+        if self.extracted:
+            m.update(text="extracted", pages=list(self.pages))
+        return m
 
 
 def _human_size(n: int) -> str:
@@ -183,6 +194,8 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
         raise IngestError(f"{name}: cannot read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise IngestError(f"{name}: empty file, skipped")
+    if suffix in EXTRACTED_SUFFIXES:
+        return _load_extracted(path, name, data, suffix)
     warnings: list[str] = []
     if not unicode_bom(data) and looks_binary(data):  # UTF-16/32 text has NUL bytes: judged once decoded
         raise IngestError(f"{name}: looks like a binary file, not text; skipped")
@@ -203,6 +216,99 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int = 5 * 102
         author=hints.get("author") or meta.author, source=hints.get("source") or meta.source,
         warnings=warnings,
     )
+    if not doc.content_blocks:
+        raise IngestError(f"{name}: no article text found after cleaning; skipped")
+    return doc
+
+
+def check_type(data: bytes, suffix: str, name: str) -> None:
+    """Raise IngestError when a .pdf or .docx file's content is not of that type (checked from the
+    bytes, not the name)."""
+    if suffix == ".pdf" and b"%PDF-" not in data[:1024]:
+        raise IngestError(f"{name}: named .pdf but its content is not a PDF; skipped")
+    if suffix == ".docx":
+        import io
+        import zipfile
+
+        try:
+            ok = data.startswith(b"PK") and "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            ok = False
+        if not ok:
+            raise IngestError(f"{name}: named .docx but its content is not a Word document; skipped "
+                              "(old .doc files must be saved as .docx)")
+
+
+def pdf_blocks(text: str, pages: list[int]) -> list[Block]:
+    """Paragraph blocks of extracted page text: a PDF ends every printed line with a line break, so a
+    line nearly as long as the page's longest lines continues on the next one (the sentence splitter
+    finds the sentences inside), as does a line without final punctuation before a lower-case one; a
+    shorter line (a paragraph's last line, a heading) ends its block."""
+    blocks: list[Block] = []
+    bounds = list(pages) + [len(text)]
+    for p in range(len(pages)):
+        lo, hi = bounds[p], bounds[p + 1]
+        lines, pos = [], lo
+        for line in text[lo:hi].split("\n"):
+            lines.append((pos, line))
+            pos += len(line) + 1
+        width = max((len(line.strip()) for _, line in lines), default=0)
+        start = None  # raw offset where the open block starts
+        prev_full = prev_end = False
+        for at, line in lines:
+            b = Block(line, at).strip()
+            if not b.text:
+                if start is not None:
+                    blocks.append(Block(text[start:end], start))
+                start, prev_full = None, False
+                continue
+            if start is not None and (prev_full or (b.text[:1].islower() and not prev_end)):
+                end = b.raw_finish
+            else:
+                if start is not None:
+                    blocks.append(Block(text[start:end], start))
+                start, end = b.raw_begin, b.raw_finish
+            prev_full = len(b.text) >= 0.7 * width and not b.text.endswith(":")
+            prev_end = b.text.endswith(tuple('.!?:;"”’)'))
+        if start is not None:
+            blocks.append(Block(text[start:end], start))
+    return [b for b in blocks if b.text]
+
+
+def _extracted_blocks(text: str, pages: list[int], suffix: str) -> list[Block]:
+    blocks = pdf_blocks(text, pages) if suffix == ".pdf" else text_blocks(text)
+    return [b for b in (trim_junk(b) for b in blocks) if b.text]
+
+
+def stored_document(path: Path, doc_id: str, text: str, meta: dict) -> Document:
+    """A PDF or Word document rebuilt from the text the index stored (no extraction, no OCR again)."""
+    blocks = _extracted_blocks(text, list(meta.get("pages") or [0]), Path(path).suffix.lower())
+    classify(blocks, title_hint=meta.get("title"))  # marks the blocks' kinds (title, meta, body)
+    return Document(doc_id=doc_id, path=Path(path), text=text, sha256=meta.get("sha256") or "", blocks=blocks,
+                    title=meta.get("title"), date=meta.get("date"), author=meta.get("author"),
+                    source=meta.get("source"), warnings=list(meta.get("warnings") or []),
+                    pages=list(meta.get("pages") or [0]))
+
+
+def _load_extracted(path: Path, name: str, data: bytes, suffix: str) -> Document:
+    """A PDF or Word file: its extracted text (what the index stores and quotes), pages and metadata."""
+    from .docxtext import read_docx
+    from .pdftext import read_pdf
+
+    check_type(data, suffix, name)
+    try:
+        ex = read_pdf(data, name) if suffix == ".pdf" else read_docx(data, name)
+    except ValueError as exc:
+        raise IngestError(str(exc)) from exc
+    if not ex.text.strip():
+        detail = " ".join(ex.warnings) or f"{name}: no text"
+        raise IngestError(f"{detail}; skipped")
+    blocks = _extracted_blocks(ex.text, ex.pages, suffix)
+    meta = classify(blocks, title_hint=ex.title)
+    doc = Document(doc_id=name, path=path.resolve(), text=ex.text, sha256=file_sha256(data), blocks=blocks,
+                   title=meta.title or ex.title or _title_from_name(path), date=meta.date or ex.date,
+                   author=meta.author or ex.author, source=meta.source, warnings=list(ex.warnings),
+                   pages=list(ex.pages))
     if not doc.content_blocks:
         raise IngestError(f"{name}: no article text found after cleaning; skipped")
     return doc

@@ -290,8 +290,25 @@ class Engine:
             if q.answer_type in ("who", "person"):
                 ans = self._use_signings(ans, q, k)
             ans = self._use_roles(ans, q, k)
-            ans = self._verified(ans)
+            ans = self._verified(self._located(ans))
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
+
+    def _located(self, ans: Answer) -> Answer:
+        """Say which text each citation's offsets index, and the page of those from PDF and Word files."""
+        from .pdftext import page_of
+
+        for c in ans.citations:
+            meta = self.data.manifest["docs"].get(c.doc) or {}
+            if meta.get("text") == "extracted":
+                c.offsets_in, c.page = "extracted_text", page_of(meta.get("pages"), c.start)
+        return ans
+
+    def _doc_pos(self, doc_id: str) -> int | None:
+        data = self.data
+        pos = data.extra.get("doc_pos")
+        if pos is None:
+            pos = data.extra["doc_pos"] = {d: i for i, d in enumerate(data.doc_ids)}
+        return pos.get(doc_id)
 
     def _source(self, doc_id: str) -> str | None:
         """The document's text as it is on disk now (cached while the file's size and time stay)."""
@@ -309,7 +326,16 @@ class Engine:
             if got and got[0] == key:
                 return got[1]
         try:
-            text = source_text(path)
+            if meta.get("text") == "extracted":  # PDF, Word: the stored text, while the file is the one indexed
+                from .documents import file_sha256
+
+                pos = self._doc_pos(doc_id)
+                same = file_sha256(path.read_bytes()) == meta.get("sha256")
+                text = self.data.stored_text(pos) if (same and pos is not None) else None
+                if text is None:
+                    return None
+            else:
+                text = source_text(path)
         except (OSError, IngestError):
             return None
         with self._lock:
@@ -415,10 +441,18 @@ class Engine:
         return [dict(data.manifest["docs"][d], doc=d) for d in data.doc_ids]
 
     def document(self, doc_id: str) -> Document:
-        """Re-read an indexed document from its file (for the source viewer)."""
+        """Re-read an indexed document from its file (for the source viewer); for PDF and Word files its
+        ``text`` is the stored extracted text that citations' offsets index."""
         meta = self.data.manifest["docs"].get(doc_id)
         if meta is None:
             raise KeyError(f"{doc_id} is not in the index")
+        if meta.get("text") == "extracted":  # PDF, Word: the stored text the quotes index (no OCR again)
+            from .documents import stored_document
+
+            pos = self._doc_pos(doc_id)
+            stored = self.data.stored_text(pos) if pos is not None else None
+            if stored is not None:
+                return stored_document(Path(meta["path"]), doc_id, stored, meta)
         doc = load_document(Path(meta["path"]), None, self.config.max_file_bytes)
         doc.doc_id = doc_id
         return doc

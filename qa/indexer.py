@@ -80,6 +80,7 @@ class _DocData:
     passage_vecs: np.ndarray | None = None
     sent_vecs: np.ndarray | None = None
     facts: dict | None = None  # what extraction found (``{"signings": [...]}``); None: not extracted yet
+    text: str | None = None  # the extracted text of a PDF or Word document (stored; quotes index it)
 
 
 def _from_document(doc: Document, cfg: Config) -> _DocData:
@@ -98,6 +99,7 @@ def _from_document(doc: Document, cfg: Config) -> _DocData:
         passage_lo=np.array([p.lo for p in passages], np.int64),
         passage_hi=np.array([p.hi for p in passages], np.int64),
         passage_texts=[p.text for p in passages],
+        text=doc.text if doc.extracted else None,
     )
     offsets = [list(p.offsets) for p in passages]
     # the headline is the prefix of every passage text: pool its tokens in the first passage for its
@@ -193,6 +195,7 @@ def _from_index(data: store.IndexData, d: int) -> _DocData:
         passage_texts=data.passage_texts.slice(p0, p1),
         passage_vecs=np.asarray(data.passage_vecs[p0:p1], np.float32),
         sent_vecs=np.asarray(data.sent_vecs[s0:s1], np.float32),
+        text=data.stored_text(d),
     )
 
 
@@ -415,4 +418,5 @@ def _write(cfg: Config, index_dir: Path, docs: list[_DocData], model_entry: dict
 
     facts = {"version": FACTS_VERSION, "docs": {dd.doc_id: dd.facts for dd in docs}}
     store.write(index_dir, manifest, arrays, P, S, [t for dd in docs for t in dd.sent_texts],
-                [t for dd in docs for t in dd.sent_quotes], passage_texts, search, crash_hook=crash_hook, facts=facts)
+                [t for dd in docs for t in dd.sent_quotes], passage_texts, search, crash_hook=crash_hook, facts=facts,
+                doc_texts=[dd.text or "" for dd in docs])

@@ -7,6 +7,7 @@ Layout of the index folder::
         arrays.npz       passage → sentences, sentence → document and exact source span
         passage_vecs.npy sentence_vecs.npy (float16)
         sentences.bin/.off, passages.bin/.off   UTF-8 texts
+        doctexts.bin/.off   the extracted text of each PDF and Word document (quotes index it)
         dense.faiss      FAISS index over passage vectors
         bm25/            bm25s index over passage texts
 
@@ -227,6 +228,13 @@ class IndexData:
     bm25: object = None  # bm25s index (the faiss store)
     search: object = None  # the store's searcher (qa.stores.base.Searcher)
     passage_key: np.ndarray | None = None  # int64 key of each passage (qa.stores.base.passage_keys)
+    doc_texts: TextTable | None = None  # per document: its extracted text (PDF, Word), "" for files quoted as is
+
+    def stored_text(self, i: int) -> str | None:
+        """Document ``i``'s extracted text as the index stored it (None when its file is quoted as is)."""
+        if self.doc_texts is None or self.doc_meta(i).get("text") != "extracted":
+            return None
+        return self.doc_texts[i]
     extra: dict = field(default_factory=dict)
     folder: Path | None = None  # the version folder
 
@@ -336,7 +344,10 @@ def load(index_dir: Path, with_search: bool = True, verify: bool = True, options
             passage_texts=TextTable.load(vdir / "passages"),
             folder=vdir,
             passage_key=arrays["passage_key"] if "passage_key" in arrays.files else None,
+            doc_texts=TextTable.load(vdir / "doctexts") if (vdir / "doctexts.bin").is_file() else None,
         )
+        if data.doc_texts is not None and len(data.doc_texts) != len(data.doc_ids):
+            raise ValueError("the stored document texts do not match the documents")
         n_p, n_s = data.n_passages, len(data.sent_doc)
         if (len(data.passage_vecs) != n_p or len(data.sent_vecs) != n_s or len(data.sent_texts) != n_s or len(data.sent_quotes) != n_s
                 or len(data.passage_texts) != n_p or n_p != manifest.get("counts", {}).get("passages")):
@@ -457,7 +468,7 @@ def _fsync_dir(path: Path) -> None:
 def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passage_vecs: np.ndarray,
           sent_vecs: np.ndarray, sent_texts: list[str] | TextTable, sent_quotes: list[str] | TextTable,
           passage_texts: list[str] | TextTable,
-          search, crash_hook=None, facts: dict | None = None) -> None:
+          search, crash_hook=None, facts: dict | None = None, doc_texts: list[str] | None = None) -> None:
     """Write a new complete version and switch the manifest to it atomically (``search``: the
     store's part, a :class:`qa.stores.SearchBuild`; ``facts``: what extraction found per
     document, written as ``facts.json`` in the same version).
@@ -479,6 +490,8 @@ def write(index_dir: Path, manifest: dict, arrays: dict[str, np.ndarray], passag
         st.save(tmp / "sentences")
         qt.save(tmp / "quotes")
         pt.save(tmp / "passages")
+        if doc_texts is not None:  # extracted texts (PDF, Word) that quotes index, in document order
+            TextTable.from_list(doc_texts).save(tmp / "doctexts")
         if facts is not None:
             with open(tmp / FACTS, "w", encoding="utf-8") as fh:
                 json.dump(facts, fh, ensure_ascii=False)

@@ -28,7 +28,7 @@ EXAMPLES = [
     "Where was the agreement signed?",
     "What will the two parties cooperate on?",
 ]
-UPLOAD_SUFFIXES = (".txt", ".md", ".html")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".pdf", ".docx")
 #: Markdown / KaTeX punctuation that is backslash-escaped in chat text.
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~:$=^")
 _HTML_SPECIAL = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;"}
@@ -202,7 +202,8 @@ def safe_upload_name(name: str) -> str | None:
 
 def save_uploads(files: list, docs_dir: Path, max_bytes: int) -> tuple[list[Path], list[str]]:
     """Check and copy uploaded files into ``docs_dir``; returns (saved paths, rejection messages)."""
-    from .documents import looks_binary
+    from .config import EXTRACTED_SUFFIXES
+    from .documents import IngestError, check_type, looks_binary
 
     docs_dir = Path(docs_dir).resolve()
     saved, rejected = [], []
@@ -231,7 +232,13 @@ def save_uploads(files: list, docs_dir: Path, max_bytes: int) -> tuple[list[Path
         if not data.strip():
             rejected.append(f"{shown}: rejected, the file is empty.")
             continue
-        if looks_binary(data):
+        if suffix in EXTRACTED_SUFFIXES:  # the real type, from the content
+            try:
+                check_type(data, suffix, shown)
+            except IngestError as exc:
+                rejected.append(f"{shown}: rejected, {str(exc).split(': ', 1)[-1].replace('; skipped', '')}.")
+                continue
+        elif looks_binary(data):
             rejected.append(f"{shown}: rejected, it looks like a binary file, not text.")
             continue
         if name is None:
@@ -248,8 +255,19 @@ def save_uploads(files: list, docs_dir: Path, max_bytes: int) -> tuple[list[Path
     return saved, rejected
 
 
+def document_notes(meta: dict) -> str:
+    """What the Documents tab says about a document beyond its title: pages, and what indexing noticed
+    (pages without text, pages read by OCR, a decoding fallback)."""
+    notes = []
+    if meta.get("pages"):
+        notes.append(f"{len(meta['pages'])} page(s)")
+    for w in meta.get("warnings") or []:
+        notes.append(one_line(str(w).split(": ", 1)[-1]))
+    return "; ".join(notes)
+
+
 def document_rows(engine) -> list[list]:
-    return [[one_line(d.get("title")), d.get("date") or "", d["doc"], int(d.get("passages") or 0)]
+    return [[one_line(d.get("title")), d.get("date") or "", d["doc"], int(d.get("passages") or 0), document_notes(d)]
             for d in engine.documents()]
 
 
@@ -428,7 +446,7 @@ def build_ui(engine, examples: list[str] | None = None):
             msg = ("This app serves the index read-only: add documents where the index is written "
                    "(python -m qa index there); they appear here by themselves.")
         elif not files:
-            msg = "Choose one or more .txt, .md or .html files first."
+            msg = "Choose one or more .txt, .md, .html, .pdf or .docx files first."
         else:
             saved, rejected = save_uploads(files, docs_dir, max_bytes)
             msg = " ".join(rejected)
@@ -526,11 +544,11 @@ def build_ui(engine, examples: list[str] | None = None):
                 with gr.Accordion("Last answer as JSON (same as python -m qa ask --json)", open=False):
                     answer_json = gr.JSON(elem_id="qa-json")
             with gr.Tab("Documents", id="documents") as docs_tab:
-                gr.Markdown(f"Indexed articles from `{md_text(docs_dir)}`. Add .txt, .md or .html files "
+                gr.Markdown(f"Indexed articles from `{md_text(docs_dir)}`. Add .txt, .md, .html, .pdf or .docx files "
                             f"(at most {max_bytes // (1024 * 1024)} MB each); the index updates at once.")
-                docs_table = gr.Dataframe(headers=["Title", "Date", "File", "Passages"], value=[],
-                                          datatype=["str", "str", "str", "number"], interactive=False,
-                                          column_widths=["52%", "12%", "26%", "10%"], elem_id="qa-docs-table",
+                docs_table = gr.Dataframe(headers=["Title", "Date", "File", "Passages", "Notes"], value=[],
+                                          datatype=["str", "str", "str", "number", "str"], interactive=False,
+                                          column_widths=["38%", "10%", "20%", "8%", "24%"], elem_id="qa-docs-table",
                                           wrap=True)
                 with gr.Row():
                     files = gr.File(label="Upload articles", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),

@@ -267,8 +267,10 @@ def table_files(page) -> list[str]:
 
 def test_rejected_uploads_show_a_message(page, app, tmp_path):
     before = sorted(p.name for p in app.docs.iterdir())
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n")
+    rtf = tmp_path / "report.rtf"
+    rtf.write_bytes(b"{\\rtf1\\ansi A report.}")
+    fake_pdf = tmp_path / "scan.pdf"
+    fake_pdf.write_bytes(b"Plain text named like a PDF.\n")
     empty = tmp_path / "empty notes.txt"
     empty.write_bytes(b"  \n\n")
     binary = tmp_path / "blob.md"
@@ -278,17 +280,18 @@ def test_rejected_uploads_show_a_message(page, app, tmp_path):
     files_before = table_files(page)
     assert files_before == before
 
-    # a PDF is refused by the upload box itself, with an error naming the file and the allowed types
-    page.locator("#qa-upload input[type=file]").set_input_files([str(pdf)])
-    page.wait_for_function("() => document.body.innerText.includes('report.pdf')", timeout=60_000)
+    # an unsupported type is refused by the upload box itself, with an error naming the file and the types
+    page.locator("#qa-upload input[type=file]").set_input_files([str(rtf)])
+    page.wait_for_function("() => document.body.innerText.includes('report.rtf')", timeout=60_000)
     body = page.inner_text("body")
-    assert "report.pdf" in body and ".txt" in body and ".md" in body and ".html" in body
+    assert "report.rtf" in body and ".txt" in body and ".pdf" in body and ".docx" in body
     assert re.search(r"invalid file type", body, re.I), body
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "upload_rejected_type.png"), full_page=True)
 
-    # an empty and a binary file pass the box but the server refuses them, saying why
-    page.locator("#qa-upload input[type=file]").set_input_files([str(empty), str(binary)])
+    # an empty file, a binary one and a .pdf that is not a PDF pass the box but the server refuses them,
+    # saying why (the type is checked from the content)
+    page.locator("#qa-upload input[type=file]").set_input_files([str(empty), str(binary), str(fake_pdf)])
     page.wait_for_function("() => document.querySelector('#qa-upload').innerText.includes('blob')", timeout=60_000)
     page.click("#qa-add")
     docs_status(page, "rejected")
@@ -297,6 +300,7 @@ def test_rejected_uploads_show_a_message(page, app, tmp_path):
     status = page.inner_text("#qa-docs-status")
     assert "empty notes.txt: rejected, the file is empty." in status
     assert "blob.md: rejected, it looks like a binary file, not text." in status
+    assert "scan.pdf: rejected, named .pdf but its content is not a PDF." in status
     assert "Added" not in status
     page.screenshot(path=str(ARTIFACTS / "upload_rejected.png"), full_page=True)
     assert sorted(p.name for p in app.docs.iterdir()) == before

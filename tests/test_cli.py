@@ -75,8 +75,8 @@ def test_index_reports_added_and_skipped(work):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "added: 7" in out and "skipped: 5" in out
-    for name, why in (("empty.txt", "empty"), ("photo.txt", "binary"), ("scan.pdf", "unsupported file type"),
-                      ("notes.docx", "unsupported file type"), ("huge.md", "too large")):
+    for name, why in (("empty.txt", "empty"), ("photo.txt", "binary"), ("scan.pdf", "cannot be read"),
+                      ("notes.docx", "not a Word document"), ("huge.md", "too large")):
         assert any(name in line and why in line for line in out.splitlines()), (name, out)
     assert "latin1.txt: not valid UTF-8" in out
     manifest = json.loads((wd / "idx" / "manifest.json").read_text())

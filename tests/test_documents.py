@@ -104,8 +104,10 @@ def test_undecodable_bytes_are_replaced_with_a_warning(tmp_path):
     ("blank.txt", b"  \n\n\t \r\n", "empty"),
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "binary"),
     ("nul.txt", b"Some text\x00\x00\x00 with NUL bytes inside it", "binary"),
-    ("report.pdf", b"%PDF-1.4\n1 0 obj\n", "unsupported"),
-    ("letter.docx", b"PK\x03\x04\x14\x00\x06\x00", "unsupported"),
+    ("report.pdf", b"%PDF-1.4\n1 0 obj\n", "cannot be read"),
+    ("letter.docx", b"PK\x03\x04\x14\x00\x06\x00", "not a Word document"),
+    ("notes.pdf", b"Plain words named like a PDF.", "not a PDF"),
+    ("scan.rtf", b"{\\rtf1 A report.}", "unsupported"),
     ("noext", b"Plain words in a file without an extension.", "unsupported"),
     ("gzipped.md", b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "binary"),
     ("only_nav.txt", b"Home\nTop\nLinks\n", "no article text"),
@@ -220,12 +222,12 @@ def test_bad_files_do_not_stop_an_index_run(tmp_path, make_engine):
     skipped = dict(report.skipped)
     assert set(skipped) == {"empty.txt", "picture.txt", "nul.md", "scan.pdf", "memo.docx", "huge.txt"}
     assert "empty" in skipped["empty.txt"] and "binary" in skipped["picture.txt"]
-    assert "unsupported" in skipped["scan.pdf"] and "unsupported" in skipped["memo.docx"]
+    assert "cannot be read" in skipped["scan.pdf"] and "not a Word document" in skipped["memo.docx"]
     assert "too large" in skipped["huge.txt"] and "kB" in skipped["huge.txt"]
     assert sorted(report.added) == ["cafe.txt", "crlf_bom.txt", "good.txt", "river.html"]
     assert any("cafe.txt" in w and "UTF-8" in w for w in report.warnings)
     summary = report.summary()
-    assert "skipped: 6" in summary and "unsupported file type" in summary
+    assert "skipped: 6" in summary and "may be damaged" in summary
     # the indexed files answer with exact quotes
     ans = engine.ask("Where did Brightwave open a research laboratory?")
     assert not ans.abstained

@@ -182,7 +182,8 @@ def test_save_uploads_checks_type_size_content_and_names(tmp_path):
 
     files = [
         _Upload(mk("a.txt", b"A good article about a pact signed in Paris."), "../../a.txt"),
-        _Upload(mk("b.pdf", b"%PDF-1.4 ..."), "b.pdf"),
+        _Upload(mk("b.rtf", b"{\\rtf1 ...}"), "b.rtf"),
+        _Upload(mk("g.pdf", b"Plain text named like a PDF."), "g.pdf"),
         _Upload(mk("c.txt", b"x" * 2000), "c.txt"),
         _Upload(mk("d.txt", b"\x00\x01binary"), "d.txt"),
         _Upload(mk("e.md", b"   \n"), "e.md"),
@@ -194,8 +195,9 @@ def test_save_uploads_checks_type_size_content_and_names(tmp_path):
     assert (docs / "a.txt").read_bytes() == b"A good article about a pact signed in Paris."
     assert sorted(p.name for p in docs.iterdir()) == ["a.txt", "f.html"]  # no temp files left behind
     joined = "\n".join(rejected)
-    assert len(rejected) == 4
-    assert "b.pdf: rejected, only .txt, .md, .html" in joined
+    assert len(rejected) == 5
+    assert "b.rtf: rejected, only .txt, .md, .html, .pdf, .docx" in joined
+    assert "g.pdf: rejected, named .pdf but its content is not a PDF" in joined
     assert "c.txt: rejected, too large" in joined
     assert "d.txt: rejected, it looks like a binary file" in joined
     assert "e.md: rejected, the file is empty" in joined
