@@ -101,8 +101,8 @@ def format_reply(ans: dict) -> str:
         return "\n".join(lines)
     if ans.get("answer"):
         lines += [f"**Answer:** {md_text(one_line(ans['answer']))}", ""]
-    for c in ans.get("citations", []):
-        lines += [f"> {_quote_md(c)} \\[{int(c['n'])}\\]", ""]
+    for c in ans.get("citations", []):  # [n] opens the citation in the source panel (CITE_LINKS_JS)
+        lines += [f"> {_quote_md(c)} [\\[{int(c['n'])}\\]](#qa-cite-{int(c['n'])})", ""]
     if ans.get("citations"):
         lines.append("**Sources**")
         lines.append("")
@@ -111,6 +111,61 @@ def format_reply(ans: dict) -> str:
     if resolved:
         lines.append(f"<small>Follow-up searched as: {md_text(one_line(resolved))}</small>")
     return "\n".join(lines).rstrip()
+
+
+def _plain(text) -> str:
+    """Text for the Markdown export: one line, HTML escaped (a viewer shows it as text, never runs it)."""
+    import html
+
+    return html.escape(_WS.sub(" ", str(text or "")).strip(), quote=False)
+
+
+def answer_markdown(ans: dict) -> str:
+    """An answer as a Markdown document to copy or save: question, answer, numbered quotes, sources
+    (file, title, date, page, characters). Text from the documents has its HTML escaped."""
+    lines = [f"# {_plain(one_line(ans.get('question')))}", ""]
+    if ans.get("abstained"):
+        lines += ["**Not found in the documents.**", ""]
+        if ans.get("message"):
+            lines += [_plain(one_line(ans["message"])), ""]
+        return "\n".join(lines).rstrip() + "\n"
+    if ans.get("answer"):
+        lines += [f"**Answer:** {_plain(one_line(ans['answer']))}", ""]
+    cites = ans.get("citations") or []
+    if cites:
+        lines += ["## Quotes", ""]
+        for c in cites:
+            lines += [f"> {_plain(c.get('quote'))} [{int(c['n'])}]", ""]
+        lines += ["## Sources", ""]
+        for c in cites:
+            where = "of the file" if c.get("offsets_in", "file") == "file" else "of the text extracted from the file"
+            bits = [f"file {_plain(c.get('doc'))}"]
+            if c.get("title"):
+                bits.append(_plain(one_line(c["title"])))
+            if c.get("date"):
+                bits.append(_plain(c["date"]))
+            if c.get("page"):
+                bits.append(f"page {int(c['page'])}")
+            bits.append(f"characters {int(c['start'])}\u2013{int(c['end'])} {where}")
+            lines += [f"{int(c['n'])}. " + " \u00b7 ".join(bits)]
+        lines.append("")
+    if ans.get("resolved_question"):
+        lines += [f"Follow-up searched as: {_plain(one_line(ans['resolved_question']))}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def signings_csv(rows: list[list]) -> str:
+    """The Signings table's rows (as shown, filter applied) as CSV text with its header."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(SIGNING_COLUMNS)
+    for r in rows:
+        # a cell that a spreadsheet would run as a formula is quoted as text
+        w.writerow([("'" + str(v)) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in r])
+    return buf.getvalue()
 
 
 def citation_choices(ans: dict | None) -> list[tuple[str, str]]:
@@ -315,6 +370,23 @@ SCROLL_JS = """() => { setTimeout(() => { for (const panel of document.querySele
   if (m && m.offsetParent !== null) { m.scrollIntoView({block: 'center', behavior: 'instant'}); } } }, 50); }"""
 
 
+#: Makes the [n] markers of the latest reply open that citation in the source panel (they are links to
+#: ``#qa-cite-n``; a click picks the citation's entry in the picker, which shows it). Markers of older
+#: replies stay plain: the panel and the picker hold the latest answer's citations.
+CITE_LINKS_JS = """() => { if (window.__qaCiteLinks) { return; } window.__qaCiteLinks = true;
+  document.addEventListener('click', (e) => {
+    const a = e.target && e.target.closest ? e.target.closest('a[href^="#qa-cite-"]') : null;
+    if (!a) { return; }
+    e.preventDefault(); e.stopPropagation();
+    const replies = document.querySelectorAll('#qa-chat .message-content');
+    if (!replies.length || a.closest('.message-content') !== replies[replies.length - 1]) { return; }
+    const n = a.getAttribute('href').slice('#qa-cite-'.length);
+    const label = [...document.querySelectorAll('#qa-cites label')].find(
+      (l) => l.innerText.trim().startsWith('[' + n + ']'));
+    if (label) { label.click(); }
+  }, true); }"""
+
+
 def parse_history(history) -> list[str]:
     """The /ask history argument: a list of earlier questions, or a JSON list as a string, or one question."""
     if history is None:
@@ -370,6 +442,9 @@ def build_ui(engine, examples: list[str] | None = None):
     max_bytes = int(engine.config.max_file_bytes)
     index_lock = threading.Lock()
     signing_cache: dict = {"data": None, "events": []}
+    import tempfile
+
+    export_dir = Path(tempfile.mkdtemp(prefix="qa-exports-"))  # under the temp folder Gradio serves files from
     signing_lock = threading.Lock()
 
     def doc_source(doc_id, start, end, **kw) -> str:
@@ -397,16 +472,25 @@ def build_ui(engine, examples: list[str] | None = None):
         except (QuestionError, IndexError_) as exc:
             chat.append({"role": "assistant", "content": "\u26a0\ufe0f " + md_text(str(exc))})
             return (chat, message, {"error": str(exc)}, gr.update(choices=[], value=None), EMPTY_SOURCE, None,
-                    questions)
+                    questions, "", gr.update(value=None, interactive=False))
         questions.append(text)
         chat.append({"role": "assistant", "content": format_reply(ans)})
         choices = citation_choices(ans)
         first = choices[0][1] if choices else None
         panel = cite_source(ans, first) if first else _message_html("No citation for this reply.")
-        return chat, "", ans, gr.update(choices=choices, value=first), panel, ans, questions
+        md = answer_markdown(ans)
+        return (chat, "", ans, gr.update(choices=choices, value=first), panel, ans, questions, md,
+                gr.update(value=export_file(f"answer-{len(questions)}.md", md), interactive=True))
+
+    def export_file(name: str, text: str) -> str:
+        """Write an export (answer Markdown, signings CSV) where the app serves downloads from."""
+        path = export_dir / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
 
     def clear():
-        return [], "", None, gr.update(choices=[], value=None), EMPTY_SOURCE, None, []
+        return ([], "", None, gr.update(choices=[], value=None), EMPTY_SOURCE, None, [], "",
+                gr.update(value=None, interactive=False))
 
     def api_ask(question: str, history: list[str] | str | None = None, k: int = 3) -> dict:
         """Answer a question from the documents with exact, cited quotes.
@@ -500,7 +584,9 @@ def build_ui(engine, examples: list[str] | None = None):
         rows = signing_rows(events, query or "")
         q = one_line(query)
         note = err or f"{len(rows)} of {len(events)} signing events" + (f" match '{q}'" if q else "") + "."
-        return rows, f"<div class='qa-status'>{esc(note)}</div>"
+        csv_file = export_file("signings.csv", signings_csv(rows)) if rows else None
+        return (rows, f"<div class='qa-status'>{esc(note)}</div>",
+                gr.update(value=csv_file, interactive=csv_file is not None))
 
     def pick_signing(evt: gr.SelectData):
         row = getattr(evt, "row_value", None) or []
@@ -541,6 +627,12 @@ def build_ui(engine, examples: list[str] | None = None):
                     with gr.Column(scale=2):
                         picker = gr.Radio(choices=[], label="Show a citation in its article", elem_id="qa-cites")
                         panel = gr.HTML(EMPTY_SOURCE, elem_id="qa-source-view")
+                with gr.Row():
+                    export_btn = gr.DownloadButton("Export answer (Markdown)", value=None, interactive=False,
+                                                   size="sm", elem_id="qa-export")
+                with gr.Accordion("Last answer as Markdown (copy)", open=False):
+                    answer_md = gr.Textbox(show_label=False, lines=8, interactive=False, buttons=["copy"],
+                                           elem_id="qa-answer-md")
                 with gr.Accordion("Last answer as JSON (same as python -m qa ask --json)", open=False):
                     answer_json = gr.JSON(elem_id="qa-json")
             with gr.Tab("Documents", id="documents") as docs_tab:
@@ -566,6 +658,8 @@ def build_ui(engine, examples: list[str] | None = None):
                     sign_filter = gr.Textbox(label="Filter by organization or person", scale=4,
                                              elem_id="qa-sign-filter")
                     sign_refresh = gr.Button("Refresh", scale=1)
+                    sign_csv = gr.DownloadButton("Export CSV", value=None, interactive=False, scale=1,
+                                                 elem_id="qa-sign-csv")
                 sign_status = gr.HTML("", elem_id="qa-sign-status")
                 sign_table = gr.Dataframe(headers=SIGNING_COLUMNS, interactive=False, wrap=True,
                                           datatype=["number", "str", "str", "str", "str", "str", "str"],
@@ -574,7 +668,7 @@ def build_ui(engine, examples: list[str] | None = None):
 
         state_ans = gr.State(None)
         state_q = gr.State([])
-        outs = [chatbot, box, answer_json, picker, panel, state_ans, state_q]
+        outs = [chatbot, box, answer_json, picker, panel, state_ans, state_q, answer_md, export_btn]
         for ev in (box.submit, send.click):
             ev(respond, [box, chatbot, state_q], outs, api_visibility="private").then(
                 None, None, None, js=SCROLL_JS)
@@ -585,15 +679,16 @@ def build_ui(engine, examples: list[str] | None = None):
 
         # document data is loaded after the page, never embedded in the page's inline config script
         demo.load(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
+        demo.load(None, None, None, js=CITE_LINKS_JS)
         docs_tab.select(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
         add_btn.click(upload, [files], [status, docs_table, doc_pick, files, header], api_visibility="private")
         remove_btn.click(remove, [doc_pick], [status, docs_table, doc_pick, header], api_visibility="private")
 
-        sign_tab.select(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
-        sign_refresh.click(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
-        sign_filter.submit(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private")
+        sign_tab.select(show_signings, [sign_filter], [sign_table, sign_status, sign_csv], api_visibility="private")
+        sign_refresh.click(show_signings, [sign_filter], [sign_table, sign_status, sign_csv], api_visibility="private")
+        sign_filter.submit(show_signings, [sign_filter], [sign_table, sign_status, sign_csv], api_visibility="private")
         # .change, not .input: Gradio's textbox fires "input" only on key presses, so a pasted filter would not apply
-        sign_filter.change(show_signings, [sign_filter], [sign_table, sign_status], api_visibility="private",
+        sign_filter.change(show_signings, [sign_filter], [sign_table, sign_status, sign_csv], api_visibility="private",
                            trigger_mode="always_last")
         sign_table.select(pick_signing, None, sign_panel, api_visibility="private").then(
             None, None, None, js=SCROLL_JS)

@@ -350,3 +350,58 @@ def test_remove_document_stops_citations(page, app, tmp_path):
     assert name not in reply.inner_text() and "Idris Vallenholm" not in reply.inner_text()
     ans = app.client().predict(question, [], api_name="/ask")
     assert all(c["doc"] != name for c in ans["citations"]), ans
+
+
+def test_export_answer_markdown_and_signings_csv(page, app, embedder):
+    """The answer downloads as Markdown (question, answer, numbered quotes, sources) and is in the copy
+    box; the Signings tab downloads the rows it shows as CSV."""
+    import csv
+    import io
+
+    expected = app.client().predict(SEED_QUESTION, [], api_name="/ask")
+    ask(page, SEED_QUESTION, 1)
+    page.wait_for_function("() => !document.querySelector('#qa-export').disabled", timeout=60_000)
+    with page.expect_download() as got:
+        page.click("#qa-export")
+    md = Path(got.value.path()).read_text(encoding="utf-8")
+    assert md.startswith(f"# {SEED_QUESTION}")
+    for c in expected["citations"]:
+        assert f"> {ws(c['quote'])} [{c['n']}]" in md
+        assert f"{c['n']}. file {c['doc']}" in md and f"characters {c['start']}\u2013{c['end']} of the file" in md
+    if expected.get("answer"):
+        assert f"**Answer:** {expected['answer']}" in md
+    page.get_by_text("Last answer as Markdown (copy)").click()
+    page.wait_for_function("t => document.querySelector('#qa-answer-md textarea').value.startsWith(t)",
+                           arg=f"# {SEED_QUESTION}", timeout=30_000)
+
+    events = expected_signings(app, embedder)
+    page.get_by_role("tab", name="Signings").click()
+    sign_status(page, f"{len(events)} of {len(events)} signing events.")
+    page.wait_for_function("() => !document.querySelector('#qa-sign-csv').disabled", timeout=60_000)
+    with page.expect_download() as got:
+        page.click("#qa-sign-csv")
+    rows = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == ["#", "Date", "Agreement", "Parties", "Signatories", "Place", "File"]
+    assert len(rows) == len(events) + 1
+    assert any("Chen Jiming" in r[4] for r in rows[1:]) and all(r[6] for r in rows[1:])
+
+
+def test_citation_markers_in_the_reply_open_that_citation(page, app):
+    expected = app.client().predict(SEED_QUESTION, [], api_name="/ask")
+    assert len(expected["citations"]) >= 2
+    reply = ask(page, SEED_QUESTION, 1)
+    page.wait_for_function("() => document.querySelector('#qa-source-view mark')", timeout=60_000)
+    second = expected["citations"][1]
+    reply.locator('a[href="#qa-cite-2"]').click()
+    page.wait_for_function(
+        "q => { const m = document.querySelector('#qa-source-view mark');"
+        " return m && m.innerText.replace(/\\s+/g, ' ').trim() === q; }", arg=ws(second["quote"]), timeout=60_000)
+    assert "[2]" in page.inner_text("#qa-source-view .qa-source-head")
+    assert page.locator("#qa-cites input[type=radio]").nth(1).is_checked()
+    assert page.url.split("#")[0] == app.url or page.url.rstrip("/") == app.url  # no navigation happened
+    # back to [1] from its marker
+    reply.locator('a[href="#qa-cite-1"]').click()
+    page.wait_for_function(
+        "q => { const m = document.querySelector('#qa-source-view mark');"
+        " return m && m.innerText.replace(/\\s+/g, ' ').trim() === q; }",
+        arg=ws(expected["citations"][0]["quote"]), timeout=60_000)

@@ -26,6 +26,7 @@ def _no_raw_markup(text: str) -> None:
     """No HTML tag or Markdown image/link syntax survives except the ones the formatter itself writes."""
     tags = set(re.findall(r"<\s*([a-zA-Z]+)", text))
     assert tags <= {"strong", "small"}, tags
+    text = re.sub(r"\[\\\[\d+\\\]\]\(#qa-cite-\d+\)", "", text)  # the [n] links to the citations
     assert "![" not in text and "](" not in text
 
 
@@ -45,7 +46,7 @@ def test_reply_has_answer_quotes_with_numbers_and_sources():
     assert text.startswith("**Answer:** Ann")
     quotes = [line for line in text.splitlines() if line.startswith("> ")]
     assert len(quotes) == 2
-    assert quotes[0].endswith("\\[1\\]") and quotes[1].endswith("\\[2\\]")
+    assert quotes[0].endswith("[\\[1\\]](#qa-cite-1)") and quotes[1].endswith("[\\[2\\]](#qa-cite-2)")
     assert "Qiu Yong and Wu Lei signed the agreement in Shanghai\\." in quotes[0]
     sources = text.split("**Sources**")[1]
     assert "\\[1\\] **T** \u00b7 2024\\-07\\-26 \u00b7 file a\\.txt" in sources
@@ -54,14 +55,14 @@ def test_reply_has_answer_quotes_with_numbers_and_sources():
 
 def test_reply_without_short_answer_starts_with_quotes():
     text = format_reply(_answer("Some quote.", answer=None))
-    assert text.startswith("> Some quote\\. \\[1\\]")
+    assert text.startswith("> Some quote\\. [\\[1\\]](#qa-cite-1)")
 
 
 def test_reply_bolds_the_short_answer_inside_the_quote():
     quote = "The Shanghai government has signed an agreement."
     ans = _answer(quote, start=100)
     ans["citations"][0]["answer_spans"] = [[104, 112]]
-    assert "> The <strong>Shanghai</strong> government has signed an agreement\\. \\[1\\]" in format_reply(ans)
+    assert "> The <strong>Shanghai</strong> government has signed an agreement\\. [\\[1\\]](#qa-cite-1)" in format_reply(ans)
 
 
 def test_reply_escapes_document_text_everywhere():
@@ -74,7 +75,7 @@ def test_reply_escapes_document_text_everywhere():
 def test_multiline_quote_stays_one_blockquote():
     text = format_reply(_answer("First line\nsecond line\n\n# not a heading"))
     quote_lines = [line for line in text.splitlines() if "First line" in line]
-    assert quote_lines == ["> First line second line \\# not a heading \\[1\\]"]
+    assert quote_lines == ["> First line second line \\# not a heading [\\[1\\]](#qa-cite-1)"]
 
 
 def test_abstention_says_plainly_not_found():
@@ -245,10 +246,12 @@ def test_signings_tab_callbacks_on_seed_articles(seed_engine):
     fns = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
     events = [e.to_dict() for e in signings_for_engine(seed_engine)]
     assert events
-    rows, status = fns["show_signings"]("")
+    rows, status, csv_file = fns["show_signings"]("")
     assert len(rows) == len(events) and all(len(r) == len(SIGNING_COLUMNS) for r in rows)
+    assert len(Path(csv_file["value"]).read_text(encoding="utf-8").splitlines()) == len(events) + 1  # the CSV export
     assert f"{len(events)} of {len(events)} signing events." in status
-    rows, status = fns["show_signings"]("  chen   JIMING ")
+    rows, status, csv_file = fns["show_signings"]("  chen   JIMING ")
+    assert len(Path(csv_file["value"]).read_text(encoding="utf-8").splitlines()) == 2  # only the rows shown
     assert len(rows) == 1 and "Chen Jiming" in rows[0][4] and rows[0][6].startswith("002_")
     assert "match 'chen JIMING'" in html.unescape(status)
     ev = events[rows[0][0] - 1]
@@ -263,3 +266,34 @@ def test_signings_tab_callbacks_on_seed_articles(seed_engine):
     stale[6] = "gone.txt"
     page = fns["pick_signing"](gr.SelectData(None, {"index": [0, 2], "value": stale[2], "row_value": stale}))
     assert "<mark>" not in page and "Refresh" in page
+
+
+def test_answer_markdown_export_names_pages_and_escapes_document_text(seed_engine):
+    from qa.webui import answer_markdown
+
+    ans = seed_engine.ask("Who signed the agreement with Tsinghua University?").to_dict()
+    md = answer_markdown(ans)
+    assert md.startswith("# Who signed the agreement with Tsinghua University?\n")
+    for c in ans["citations"]:
+        assert f"> {' '.join(c['quote'].split())} [{c['n']}]" in md
+        assert f"{c['n']}. file {c['doc']}" in md and "of the file" in md
+    pdf_like = dict(ans, citations=[dict(ans["citations"][0], quote="<img src=x onerror=alert(1)> signed",
+                                         page=4, offsets_in="extracted_text")])
+    md2 = answer_markdown(pdf_like)
+    assert "<img" not in md2 and "&lt;img src=x onerror=alert(1)&gt; signed" in md2
+    assert "page 4" in md2 and "of the text extracted from the file" in md2
+    nf = answer_markdown(seed_engine.ask("What is the boiling point of liquid helium on Neptune?").to_dict())
+    assert "**Not found in the documents.**" in nf and "## Quotes" not in nf
+
+
+def test_signings_csv_has_the_header_and_defuses_formulas():
+    import csv
+    import io
+
+    from qa.webui import SIGNING_COLUMNS, signings_csv
+
+    text = signings_csv([[1, "2024-07-26", "agreement", "=HYPERLINK(\"http://x\")", "Zeng Rong, Zhu Zhaokai",
+                          "Shanghai", "000_a.txt"]])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == SIGNING_COLUMNS and len(rows) == 2
+    assert rows[1][3].startswith("'=") and rows[1][4] == "Zeng Rong, Zhu Zhaokai"
