@@ -64,7 +64,11 @@ def cmd_ask(args) -> int:
         report = engine.ensure_index(progress=True)
         if report is not None:
             print(report.summary(), file=sys.stderr)
-        ans = engine.ask(args.question, history=args.history, k=args.k)
+        from .filters import make_filter
+
+        filters = make_filter(args.doc or None, args.date_from, args.date_to,
+                              known=engine.data.doc_ids if args.doc else None)
+        ans = engine.ask(args.question, history=args.history, k=args.k, filters=filters)
     except QuestionError as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}))
@@ -159,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("-k", type=int, default=3, help="number of quotes (default 3)")
     s.add_argument("--docs", help="folder to build the index from if there is none yet")
+    s.add_argument("--doc", action="append", default=[],
+                   help="answer only from this document (its name in the index; repeat for several)")
+    s.add_argument("--from", dest="date_from", help="only documents dated on or after this day (YYYY-MM-DD)")
+    s.add_argument("--to", dest="date_to", help="only documents dated on or before this day (YYYY-MM-DD)")
     common(s)
     s.set_defaults(fn=cmd_ask)
 

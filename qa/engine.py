@@ -234,12 +234,13 @@ class Engine:
             return report
 
     # -- questions ---------------------------------------------------------------------
-    def ask(self, question: str, history: list[str] | None = None, k: int = 3) -> Answer:
-        """Answer a question from the documents (``history``: earlier questions, oldest first)."""
-        return self.trace(question, history, k).answer
+    def ask(self, question: str, history: list[str] | None = None, k: int = 3, filters=None) -> Answer:
+        """Answer a question from the documents (``history``: earlier questions, oldest first;
+        ``filters``: a :class:`qa.filters.Filter` of the documents the answer may come from)."""
+        return self.trace(question, history, k, filters=filters).answer
 
     def ask_within(self, question: str, history: list[str] | None = None, k: int = 3,
-                   timeout: float | None = None) -> Answer:
+                   timeout: float | None = None, filters=None) -> Answer:
         """:meth:`ask` with a time limit (``config.answer_timeout_s``): a question that takes longer
         gets a :class:`QuestionError` that says so, and the caller is free again (the web app answers
         several questions at once; one slow question must not hold the others)."""
@@ -252,14 +253,15 @@ class Engine:
             if self._pool is None:
                 self._pool = cf.ThreadPoolExecutor(max_workers=max(1, self.config.concurrency) * 2,
                                                    thread_name_prefix="qa-answer")
-        future = self._pool.submit(self.ask, question, history, k)
+        future = self._pool.submit(self.ask, question, history, k, filters)
         try:
             return future.result(timeout=limit)
         except cf.TimeoutError:
             raise QuestionError(f"The question took longer than {limit:g} s to answer and was stopped waiting for. "
                                 "Ask a shorter, more specific question.") from None
 
-    def trace(self, question: str, history: list[str] | None = None, k: int = 3, mode: str = "hybrid") -> Trace:
+    def trace(self, question: str, history: list[str] | None = None, k: int = 3, mode: str = "hybrid",
+              filters=None) -> Trace:
         """Answer a question and keep every intermediate result (for evaluation and debugging)."""
         text = validate_question(question, self.config.max_question_chars)
         k = validate_k(k)
@@ -271,8 +273,14 @@ class Engine:
         q = parse_question(text, history)
         if data.n_passages == 0:
             return Trace(q, [], [], Answer.not_found(text, why="the index holds no documents"), {})
+        allowed = None
+        if filters is not None and filters.active:
+            allowed = filters.passages(data)
+            if not allowed.any():
+                return Trace(q, [], [], Answer.not_found(text, why=f"no indexed document matches the filters "
+                                                                  f"({filters.describe()})"), {})
         qvec = self.embedder.encode_queries([q.search_text])[0]
-        hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode)
+        hits = search(data, qvec, q.search_text, k=max(self.config.candidates, k), mode=mode, allowed=allowed)
         ranked = rank_sentences(data, q, qvec, hits, idf)
         abstain, why, feats = decide(data, q, ranked, idf)
         reads = []
@@ -287,9 +295,10 @@ class Engine:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
         else:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
-            if q.answer_type in ("who", "person"):
-                ans = self._use_signings(ans, q, k)
-            ans = self._use_roles(ans, q, k)
+            if allowed is None:  # the stored signings and roles span every document: not with filters
+                if q.answer_type in ("who", "person"):
+                    ans = self._use_signings(ans, q, k)
+                ans = self._use_roles(ans, q, k)
             ans = self._verified(self._located(ans))
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
 

@@ -55,22 +55,33 @@ def sentence_max(data: IndexData, qvec: np.ndarray, passages: np.ndarray) -> np.
 
 
 def search(data: IndexData, qvec: np.ndarray, text: str, k: int = 20, mode: str = "hybrid",
-           pool: int = 100) -> list[Hit]:
+           pool: int = 100, allowed: np.ndarray | None = None) -> list[Hit]:
     """The ``k`` best passages for a question. ``mode``: hybrid | dense | bm25.
 
     The store (``data.search``: FAISS files or a Milvus collection) gives the ``pool`` best
     passages by each signal with their raw scores, and the BM25 scores of the dense candidates;
-    the fusion is done here, the same for every store.
+    the fusion is done here, the same for every store. ``allowed`` (a boolean mask over passages, from
+    :mod:`qa.filters`) keeps the search inside some documents; each store applies it itself.
     """
     n = data.n_passages
     if n == 0:
         return []
+    where = None
+    if allowed is not None:
+        from .stores.base import RowFilter
+
+        rows = np.flatnonzero(allowed).astype(np.int64)
+        if len(rows) == 0:
+            return []
+        docs = tuple(data.doc_ids[i] for i in np.unique(np.asarray(data.passage_doc)[rows]))
+        where = RowFilter(rows, docs)
+        n = len(rows)
     pool = min(max(pool, k), n)
     qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
     store = data.search
-    dense_rows = store.dense_search(qvec, pool)[0] if mode in ("hybrid", "dense") else np.zeros(0, np.int64)
+    dense_rows = store.dense_search(qvec, pool, where)[0] if mode in ("hybrid", "dense") else np.zeros(0, np.int64)
     if mode in ("hybrid", "bm25"):
-        bm_rows, bm_scores, dense_bm = store.bm25_search(text, pool, dense_rows)
+        bm_rows, bm_scores, dense_bm = store.bm25_search(text, pool, dense_rows, where)
     else:
         bm_rows, bm_scores, dense_bm = np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(len(dense_rows), np.float32)
     scores = dict(zip(dense_rows.tolist(), dense_bm.tolist()))

@@ -419,14 +419,17 @@ def parse_history(history) -> list[str]:
     return out
 
 
-def ask_json(engine, question: str, history=None, k: int = 3) -> dict:
-    """What ``python -m qa ask --json`` prints: ``Answer.to_dict()``, or ``{"error": message}``."""
+def ask_json(engine, question: str, history=None, k: int = 3, docs=None, date_from=None, date_to=None) -> dict:
+    """What ``python -m qa ask --json`` prints: ``Answer.to_dict()``, or ``{"error": message}``
+    (``docs``, ``date_from``, ``date_to``: the filters, see :mod:`qa.filters`)."""
     from .answer import QuestionError
+    from .filters import make_filter
     from .store import IndexError_
 
     try:
+        filters = make_filter(docs or None, date_from, date_to, known=engine.data.doc_ids if docs else None)
         return engine.ask_within(question, history=parse_history(history),
-                                 k=3 if k is None or k == "" else k).to_dict()
+                                 k=3 if k is None or k == "" else k, filters=filters).to_dict()
     except (QuestionError, IndexError_) as exc:
         return {"error": str(exc)}
 
@@ -462,13 +465,17 @@ def build_ui(engine, examples: list[str] | None = None):
         return EMPTY_SOURCE
 
     # -- chat callbacks
-    def respond(message, chat, questions):
+    def respond(message, chat, questions, f_docs=None, f_from="", f_to=""):
+        from .filters import make_filter
+
         chat = list(chat or [])
         questions = list(questions or [])
         text = message if isinstance(message, str) else ""
         chat.append({"role": "user", "content": md_text(one_line(text)) or "(empty)"})
         try:
-            ans = engine.ask_within(text, history=questions).to_dict()
+            filters = make_filter(list(f_docs or []) or None, f_from, f_to,
+                                  known=engine.data.doc_ids if f_docs else None)
+            ans = engine.ask_within(text, history=questions, filters=filters).to_dict()
         except (QuestionError, IndexError_) as exc:
             chat.append({"role": "assistant", "content": "\u26a0\ufe0f " + md_text(str(exc))})
             return (chat, message, {"error": str(exc)}, gr.update(choices=[], value=None), EMPTY_SOURCE, None,
@@ -492,17 +499,21 @@ def build_ui(engine, examples: list[str] | None = None):
         return ([], "", None, gr.update(choices=[], value=None), EMPTY_SOURCE, None, [], "",
                 gr.update(value=None, interactive=False))
 
-    def api_ask(question: str, history: list[str] | str | None = None, k: int = 3) -> dict:
+    def api_ask(question: str, history: list[str] | str | None = None, k: int = 3,
+                docs: list[str] | str | None = None, date_from: str | None = None, date_to: str | None = None) -> dict:
         """Answer a question from the documents with exact, cited quotes.
 
         Args:
             question: the question.
             history: earlier user questions of the conversation, oldest first (a list, or a JSON list as a string); [] for none.
             k: how many quotes to return (default 3).
+            docs: only these documents (names as the index lists them; a list or a comma-separated string); none: all.
+            date_from: only documents dated on or after this day (YYYY-MM-DD, YYYY-MM or YYYY).
+            date_to: only documents dated on or before this day.
         Returns:
             The same JSON object as `python -m qa ask --json`, or {"error": message} for an empty or too long question.
         """
-        return ask_json(engine, question, history, k)
+        return ask_json(engine, question, history, k, docs, date_from, date_to)
 
     # -- documents callbacks
     def doc_choices():
@@ -559,7 +570,7 @@ def build_ui(engine, examples: list[str] | None = None):
                 gr.update(choices=doc_choices(), value=None), header_html())
 
     def refresh_docs():
-        return document_rows(engine), gr.update(choices=doc_choices()), header_html()
+        return document_rows(engine), gr.update(choices=doc_choices()), header_html(), gr.update(choices=doc_choices())
 
     # -- signings callbacks
     def signing_events() -> tuple[list[dict], str]:
@@ -622,6 +633,13 @@ def build_ui(engine, examples: list[str] | None = None):
                                              scale=5, elem_id="qa-question", max_lines=3, autofocus=True)
                             send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
                         clear_btn = gr.Button("Clear chat", elem_id="qa-clear", size="sm")
+                        with gr.Accordion("Filters: only some documents or dates", open=False, elem_id="qa-filters"):
+                            f_docs = gr.Dropdown(choices=[], value=[], multiselect=True, label="Documents (none: all)",
+                                                 elem_id="qa-filter-docs")
+                            with gr.Row():
+                                f_from = gr.Textbox(label="From date (YYYY-MM-DD)", elem_id="qa-filter-from",
+                                                    max_lines=1)
+                                f_to = gr.Textbox(label="To date (YYYY-MM-DD)", elem_id="qa-filter-to", max_lines=1)
                         gr.Examples(examples=[[q] for q in (examples or EXAMPLES)], inputs=[box],
                                     label="Example questions")
                     with gr.Column(scale=2):
@@ -670,7 +688,7 @@ def build_ui(engine, examples: list[str] | None = None):
         state_q = gr.State([])
         outs = [chatbot, box, answer_json, picker, panel, state_ans, state_q, answer_md, export_btn]
         for ev in (box.submit, send.click):
-            ev(respond, [box, chatbot, state_q], outs, api_visibility="private").then(
+            ev(respond, [box, chatbot, state_q, f_docs, f_from, f_to], outs, api_visibility="private").then(
                 None, None, None, js=SCROLL_JS)
         clear_btn.click(clear, None, outs, api_visibility="private")
         picker.input(cite_source, [state_ans, picker], panel, api_visibility="private").then(
@@ -678,9 +696,9 @@ def build_ui(engine, examples: list[str] | None = None):
         gr.api(api_ask, api_name="ask")
 
         # document data is loaded after the page, never embedded in the page's inline config script
-        demo.load(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
+        demo.load(refresh_docs, None, [docs_table, doc_pick, header, f_docs], api_visibility="private")
         demo.load(None, None, None, js=CITE_LINKS_JS)
-        docs_tab.select(refresh_docs, None, [docs_table, doc_pick, header], api_visibility="private")
+        docs_tab.select(refresh_docs, None, [docs_table, doc_pick, header, f_docs], api_visibility="private")
         add_btn.click(upload, [files], [status, docs_table, doc_pick, files, header], api_visibility="private")
         remove_btn.click(remove, [doc_pick], [status, docs_table, doc_pick, header], api_visibility="private")
 

@@ -405,3 +405,25 @@ def test_citation_markers_in_the_reply_open_that_citation(page, app):
         "q => { const m = document.querySelector('#qa-source-view mark');"
         " return m && m.innerText.replace(/\\s+/g, ' ').trim() === q; }",
         arg=ws(expected["citations"][0]["quote"]), timeout=60_000)
+
+
+def test_filters_keep_the_answer_inside_the_chosen_documents(page, app):
+    docs = sorted(p.name for p in app.docs.iterdir())
+    target = next(d for d in docs if d.startswith("002_"))
+    page.get_by_text("Filters: only some documents or dates").click()
+    box = page.locator("#qa-filter-docs input")
+    box.click()
+    box.fill(target)
+    page.keyboard.press("Enter")
+    page.wait_for_function("t => document.querySelector('#qa-filter-docs').innerText.includes(t)", arg=target)
+    page.keyboard.press("Escape")
+    reply = ask(page, "Who signed the strategic cooperation agreement?", 1)
+    text = reply.inner_text()
+    assert target in text and not any(d in text for d in docs if d != target), text
+    expected = app.client().predict("Who signed the strategic cooperation agreement?", [], 3, [target], None, None,
+                                    api_name="/ask")
+    assert {c["doc"] for c in expected["citations"]} == {target}
+    # a date range nothing is in: said plainly
+    page.fill("#qa-filter-from textarea, #qa-filter-from input", "2090-01-01")
+    reply = ask(page, "Who signed the strategic cooperation agreement?", 2)
+    assert "no indexed document matches the filters" in reply.inner_text()

@@ -26,18 +26,28 @@ class StoreOptions:
     milvus_index: str = "FLAT"  # FLAT | IVF_FLAT | AUTOINDEX (milvus-lite); HNSW on a cluster
 
 
+@dataclass(frozen=True)
+class RowFilter:
+    """The passages a question may use: their rows, and the documents they belong to."""
+
+    rows: np.ndarray  # int64, sorted
+    docs: tuple[str, ...]
+
+
 class Searcher(Protocol):
     """Search over one index version's passages (rows numbered as in the version's arrays)."""
 
     kind: str
     size: int
 
-    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and inner products of the ``k`` passages nearest to ``qvec``, best first."""
+    def dense_search(self, qvec: np.ndarray, k: int, where: RowFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and inner products of the ``k`` passages nearest to ``qvec``, best first (only rows
+        ``where`` allows, when given)."""
 
-    def bm25_search(self, text: str, k: int, also: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows and BM25 scores of the ``k`` best passages for ``text`` (score > 0), and the
-        BM25 scores of the rows ``also`` (0 where a row has none of the words)."""
+    def bm25_search(self, text: str, k: int, also: np.ndarray,
+                    where: RowFilter | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and BM25 scores of the ``k`` best passages for ``text`` (score > 0; only rows ``where``
+        allows), and the BM25 scores of the rows ``also`` (0 where a row has none of the words)."""
 
     def term_stats(self) -> tuple[dict[str, int], np.ndarray]:
         """The vocabulary of stems (stem → id) and each stem's document frequency over passages."""

@@ -36,13 +36,27 @@ class FaissSearcher:
         self.dense, self.bm25 = dense, bm25
         self.size = int(dense.ntotal)
 
-    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        D, I = self.dense.search(np.asarray(qvec, np.float32).reshape(1, -1), min(k, self.size))
+    def dense_search(self, qvec: np.ndarray, k: int, where=None) -> tuple[np.ndarray, np.ndarray]:
+        q = np.asarray(qvec, np.float32).reshape(1, -1)
+        if where is None:
+            D, I = self.dense.search(q, min(k, self.size))
+        else:  # FAISS skips the other rows itself (exact for flat, same cells visited for IVF)
+            import faiss
+
+            sel = faiss.IDSelectorBatch(np.asarray(where.rows, np.int64))
+            ivf = faiss.try_extract_index_ivf(self.dense) if hasattr(faiss, "try_extract_index_ivf") else None
+            params = (faiss.SearchParametersIVF(sel=sel, nprobe=int(ivf.nprobe)) if ivf is not None
+                      else faiss.SearchParameters(sel=sel))
+            D, I = self.dense.search(q, min(k, len(where.rows)), params=params)
         keep = I[0] >= 0
         return I[0][keep].astype(np.int64), D[0][keep]
 
-    def bm25_search(self, text: str, k: int, also: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bm25_search(self, text: str, k: int, also: np.ndarray, where=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         full = self.bm25.scores(text)
+        if where is not None and len(full):
+            kept = np.zeros_like(full)
+            kept[where.rows] = full[where.rows]
+            full = kept
         # perf (issue 6): only passages with a positive score can be kept, so partition those
         # alone (a partition of all scores took ~35 ms a question at a million passages)
         pos = np.flatnonzero(full > 0)

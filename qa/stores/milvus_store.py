@@ -313,15 +313,20 @@ class MilvusSearcher:
         rows, ok = self.rows_of(pks)
         return rows, scores[ok]
 
-    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _where(where) -> str:
+        """A Milvus filter expression for a question's documents ("" for none)."""
+        return f"doc in {json.dumps(list(where.docs), ensure_ascii=False)}" if where is not None else ""
+
+    def dense_search(self, qvec: np.ndarray, k: int, where=None) -> tuple[np.ndarray, np.ndarray]:
         if not self.size:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         res = self.c.search(self.name, data=[np.asarray(qvec, np.float32).reshape(-1).tolist()], anns_field="vec",
-                            limit=min(k, self.size), output_fields=[],
+                            limit=min(k, self.size), output_fields=[], filter=self._where(where),
                             search_params={"metric_type": "IP", "params": self._search_params})
         return self._hits(res)
 
-    def bm25_search(self, text: str, k: int, also: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bm25_search(self, text: str, k: int, also: np.ndarray, where=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         also = np.asarray(also, np.int64)
         empty = np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(len(also), np.float32)
         stems = [t for t in dict.fromkeys(tokenize(text)) if t in self._vocab]
@@ -330,7 +335,7 @@ class MilvusSearcher:
         query = " ".join(stems)
         params = {"metric_type": "BM25"}
         rows, scores = self._hits(self.c.search(self.name, data=[query], anns_field="sparse", limit=min(k, self.size),
-                                                output_fields=[], search_params=params))
+                                                output_fields=[], search_params=params, filter=self._where(where)))
         scores = scores / (K1 + 1.0)  # Milvus's BM25 is bm25s's times (k1 + 1)
         also_scores = np.zeros(len(also), np.float32)
         found = dict(zip(rows.tolist(), scores.tolist()))
