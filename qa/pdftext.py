@@ -137,3 +137,72 @@ def page_of(pages: list[int] | None, offset: int) -> int | None:
     import bisect
 
     return max(1, bisect.bisect_right(pages, offset))
+
+
+@dataclass
+class PageView:
+    """A PDF page rendered as an image, with the boxes of a quote's characters on it (pixels)."""
+
+    page: int  # 1-based
+    png: bytes
+    width: int
+    height: int
+    #: (offset in the stored text, left, top, width, height) of each non-space character of the quote
+    boxes: list[tuple[int, float, float, float, float]]
+    #: False when the page's text is not the stored text (a page read by OCR, or a file changed since)
+    exact: bool
+
+
+def _clean_map(raw: str) -> tuple[str, list[int]]:
+    """:func:`_clean` that also gives, for each character it keeps, its index in ``raw`` (PDFium's
+    character index on the page)."""
+    out: list[str] = []
+    idx: list[int] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\r":
+            out.append("\n")
+            idx.append(i)
+            i += 2 if raw[i + 1 : i + 2] == "\n" else 1
+            continue
+        if ch not in ("\x00", "\ufffe"):
+            out.append(ch)
+            idx.append(i)
+        i += 1
+    return "".join(out), idx
+
+
+def page_view(path: Path, text: str, pages: list[int], start: int, end: int, scale: float = 1.5) -> PageView:
+    """The page holding ``text[start:end]`` (the stored text of a PDF) rendered, with the character
+    boxes PDFium gives for the quote's characters on that page."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    p = (page_of(pages, start) or 1) - 1
+    page_start = pages[p]
+    page_end = pages[p + 1] - 2 if p + 1 < len(pages) else len(text)
+    pdf = pdfium.PdfDocument(Path(path).read_bytes())
+    try:
+        page = pdf[p]
+        raw = page.get_textpage().get_text_range()
+        clean, idx = _clean_map(raw)
+        lead = len(clean) - len(clean.lstrip("\n"))
+        exact = clean.strip("\n") == text[page_start:page_end]
+        boxes = []
+        if exact:
+            tp = page.get_textpage()
+            height = page.get_height()
+            for k in range(max(start, page_start), min(end, page_end)):
+                if text[k].isspace():
+                    continue
+                left, bottom, right, top = tp.get_charbox(idx[lead + k - page_start])
+                boxes.append((k, left * scale, (height - top) * scale, (right - left) * scale, (top - bottom) * scale))
+        image = page.render(scale=scale).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, "PNG", optimize=True)
+        return PageView(page=p + 1, png=buf.getvalue(), width=image.width, height=image.height, boxes=boxes,
+                        exact=exact)
+    finally:
+        pdf.close()

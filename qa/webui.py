@@ -217,6 +217,31 @@ def highlight_blocks(blocks, start: int, end: int, extra: list[tuple[int, int]] 
     return "\n".join(paras), found
 
 
+def pdf_page_html(doc, start: int, end: int) -> str:
+    """For a PDF: the quote's page rendered, with a box over each of the quote's characters (where
+    PDFium places them), above the page's text. "" when the page cannot be shown."""
+    import base64
+
+    from .pdftext import page_view
+
+    try:
+        v = page_view(doc.path, doc.text, doc.pages, int(start), int(end), scale=1.5)
+    except Exception as exc:  # moved, damaged or changed since: the text view below still shows the quote
+        log.warning("cannot render the page of %s: %s", doc.doc_id, exc)
+        return ""
+    # positions in % of the page, so the page can take the panel's width
+    W, H = float(v.width), float(v.height)
+    boxes = "".join(f"<div class='qa-pdf-box' data-offset='{k}' style='left:{100 * x / W:.4f}%;top:{100 * y / H:.4f}%;"
+                    f"width:{100 * w / W:.4f}%;height:{100 * h / H:.4f}%'></div>" for k, x, y, w, h in v.boxes)
+    note = (f"Page {v.page}: the boxes are the quote's characters where the PDF prints them." if v.boxes else
+            f"Page {v.page}" + ("" if v.exact else " (read by OCR: its characters have no boxes)") + ".")
+    img = base64.b64encode(v.png).decode("ascii")
+    return (f"<div class='qa-pdf-note'>{esc(note)}</div><div class='qa-pdf-page' data-page='{v.page}' "
+            f"style='position:relative'>"
+            f"<img src='data:image/png;base64,{img}' alt='page {v.page}' style='width:100%;height:auto'>"
+            f"{boxes}</div>")
+
+
 def source_html(doc, start: int, end: int, n: int | None = None, title: str | None = None, date: str | None = None,
                 answer_spans: list | None = None) -> str:
     """The source panel: header (citation, title, date, file) and the whole cleaned article with the quote marked."""
@@ -231,9 +256,17 @@ def source_html(doc, start: int, end: int, n: int | None = None, title: str | No
     head.append(f"<b>{esc(one_line(title or doc.title) or doc.doc_id)}</b>")
     if date or doc.date:
         head.append(esc(date or doc.date))
-    head.append(f"file <code>{esc(doc.doc_id)}</code>, characters {int(start)}\u2013{int(end)}")
+    page_html = ""
+    if getattr(doc, "pages", None):
+        from .pdftext import page_of
+
+        head.append(f"page {page_of(doc.pages, int(start))}")
+        if Path(doc.path).suffix.lower() == ".pdf":
+            page_html = pdf_page_html(doc, start, end)
+    head.append(f"file <code>{esc(doc.doc_id)}</code>, characters {int(start)}\u2013{int(end)}"
+                + (" of the text extracted from it" if getattr(doc, "pages", None) else ""))
     sep = " \u00b7 "
-    return (f"<div class='qa-source'><div class='qa-source-head'>{sep.join(head)}</div>"
+    return (f"<div class='qa-source'><div class='qa-source-head'>{sep.join(head)}</div>{page_html}"
             f"<div class='qa-article'>{body}</div></div>")
 
 
@@ -359,6 +392,10 @@ CSS = """
 .qa-source-head { font-size: 0.9em; margin: -8px 0 8px 0; border-bottom: 1px solid var(--border-color-primary);
   padding: 8px 0 6px 0; position: sticky; top: -8px; z-index: 1; background: var(--block-background-fill); }
 .qa-source mark { background: #ffe066; color: #000; padding: 0 1px; }
+.qa-pdf-page { border: 1px solid var(--border-color-primary); margin: 0 0 10px 0; max-width: none; }
+.qa-pdf-page img { display: block; }
+.qa-pdf-box { position: absolute; background: rgba(255, 208, 0, 0.45); outline: 1px solid rgba(200, 120, 0, 0.8); }
+.qa-pdf-note { font-size: 0.85em; margin: 0 0 4px 0; }
 .qa-source h3 { margin: 4px 0 8px 0; }
 .qa-source p { margin: 0 0 10px 0; }
 .qa-raw { white-space: pre-wrap; font-family: inherit; }
@@ -366,7 +403,7 @@ CSS = """
 """
 
 SCROLL_JS = """() => { setTimeout(() => { for (const panel of document.querySelectorAll('.qa-source')) {
-  const m = panel.querySelector('mark');
+  const m = panel.querySelector('.qa-pdf-box') || panel.querySelector('mark');
   if (m && m.offsetParent !== null) { m.scrollIntoView({block: 'center', behavior: 'instant'}); } } }, 50); }"""
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from test_app_e2e import PAYLOAD_NAME, PAYLOAD_QUESTION, PAYLOAD_TEXT, SEED_QUESTION, App, make_corpus
+from test_formats import make_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,15 @@ HTML_PAYLOAD = ("<html><head><title>&lt;img src=x onerror=alert(3)&gt; Brellwick
                 "<script>alert(5)</script></body></html>")
 
 
+PDF_NAME = "tidal_programme.pdf"
+PDF_PAGES = ["Tidal Research Programme Opens in Vantor\n\nPublished: 3 May 2021\n\nA tidal research programme "
+             "opened in the bay of Vantor on Monday, with three turbines moored off the harbour wall and a "
+             "laboratory in the old customs house.",
+             "The research programme runs for four years and is paid for by the regional council of Vantor, "
+             "which expects the first results in the spring."]
+PDF_QUESTION = "How long does the tidal research programme run?"
+
+
 def ws(s: str) -> str:
     return " ".join(s.split())
 
@@ -34,6 +44,7 @@ def app(tmp_path_factory, embedder):
 
     root = tmp_path_factory.mktemp("browser")
     docs, index = make_corpus(root, {PAYLOAD_NAME: PAYLOAD_TEXT, HTML_PAYLOAD_NAME: HTML_PAYLOAD})
+    make_pdf(docs / PDF_NAME, PDF_PAGES, title="Tidal Research Programme")
     engine = Engine(docs_dir=docs, index_dir=index)  # build the index here with the already loaded model
     engine._embedder = embedder
     engine.index(progress=False)
@@ -427,3 +438,50 @@ def test_filters_keep_the_answer_inside_the_chosen_documents(page, app):
     page.fill("#qa-filter-from textarea, #qa-filter-from input", "2090-01-01")
     reply = ask(page, "Who signed the strategic cooperation agreement?", 2)
     assert "no indexed document matches the filters" in reply.inner_text()
+
+
+def test_pdf_citation_shows_its_page_with_boxes_over_exactly_the_quote(page, app):
+    """A quote from a PDF: the panel renders its page and puts one box over each of the quote's
+    characters, where PDFium (read here independently) says the page prints them."""
+    import pypdfium2 as pdfium
+
+    expected = app.client().predict(PDF_QUESTION, [], api_name="/ask")
+    first = expected["citations"][0]
+    assert first["doc"] == PDF_NAME and first["page"] == 2 and first["offsets_in"] == "extracted_text"
+    ask(page, PDF_QUESTION, 1)
+    page.wait_for_selector("#qa-source-view .qa-pdf-page img", timeout=60_000)
+    assert page.locator("#qa-source-view .qa-pdf-page").get_attribute("data-page") == "2"
+    assert "page 2" in page.inner_text("#qa-source-view .qa-source-head")
+    got = page.evaluate("""() => [...document.querySelectorAll('#qa-source-view .qa-pdf-box')].map(b => [
+        parseFloat(b.style.left), parseFloat(b.style.top), parseFloat(b.style.width), parseFloat(b.style.height)])""")
+    pdf = pdfium.PdfDocument(str(app.docs / PDF_NAME))
+    try:
+        pg = pdf[1]
+        tp = pg.get_textpage()
+        raw = tp.get_text_range()
+        r0 = raw.find(first["quote"].replace("\n", "\r\n"))
+        assert r0 >= 0
+        want = []
+        for i in range(r0, r0 + len(first["quote"].replace("\n", "\r\n"))):
+            if raw[i].isspace():
+                continue
+            left, bottom, right, top = tp.get_charbox(i)
+            W, H = pg.get_width(), pg.get_height()  # the boxes are placed in % of the page
+            want.append([100 * left / W, 100 * (H - top) / H, 100 * (right - left) / W, 100 * (top - bottom) / H])
+    finally:
+        pdf.close()
+    assert len(got) == len(want) == len("".join(first["quote"].split()))
+    for g, w in zip(got, want):  # within 0.2 % of the page (the page image is rendered at whole pixels)
+        assert all(abs(a - b) < 0.2 for a, b in zip(g, w)), (g, w)
+    # the boxes lie on the page image as the browser lays it out, and the first one is scrolled into view
+    inside = page.evaluate("""() => { const img = document.querySelector('#qa-source-view .qa-pdf-page img')
+        .getBoundingClientRect(); return [...document.querySelectorAll('#qa-source-view .qa-pdf-box')].every(b => {
+        const r = b.getBoundingClientRect(); return r.left >= img.left - 1 && r.right <= img.right + 1
+        && r.top >= img.top - 1 && r.bottom <= img.bottom + 1 && r.width > 0 && r.height > 0; }); }""")
+    assert inside
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#qa-source-view .qa-pdf-box').getBoundingClientRect();"
+        " const box = document.querySelector('#qa-source-view .qa-source').getBoundingClientRect();"
+        " return b.top >= box.top - 1 && b.top <= box.bottom; }", timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pdf_page_highlight.png"), full_page=True)
