@@ -371,7 +371,8 @@ def test_export_answer_markdown_and_signings_csv(page, app, embedder):
 
     expected = app.client().predict(SEED_QUESTION, [], api_name="/ask")
     ask(page, SEED_QUESTION, 1)
-    page.wait_for_function("() => !document.querySelector('#qa-export').disabled", timeout=60_000)
+    page.wait_for_function("() => { const b = document.querySelector('#qa-export'); return b !== null && !b.disabled; }",
+                           timeout=60_000)
     with page.expect_download() as got:
         page.click("#qa-export")
     md = Path(got.value.path()).read_text(encoding="utf-8")
@@ -382,13 +383,15 @@ def test_export_answer_markdown_and_signings_csv(page, app, embedder):
     if expected.get("answer"):
         assert f"**Answer:** {expected['answer']}" in md
     page.get_by_text("Last answer as Markdown (copy)").click()
-    page.wait_for_function("t => document.querySelector('#qa-answer-md textarea').value.startsWith(t)",
+    page.wait_for_function("t => { const box = document.querySelector('#qa-answer-md textarea');"
+                           " return box !== null && box.value.startsWith(t); }",
                            arg=f"# {SEED_QUESTION}", timeout=30_000)
 
     events = expected_signings(app, embedder)
     page.get_by_role("tab", name="Signings").click()
     sign_status(page, f"{len(events)} of {len(events)} signing events.")
-    page.wait_for_function("() => !document.querySelector('#qa-sign-csv').disabled", timeout=60_000)
+    page.wait_for_function("() => { const b = document.querySelector('#qa-sign-csv'); return b !== null && !b.disabled; }",
+                           timeout=60_000)
     with page.expect_download() as got:
         page.click("#qa-sign-csv")
     rows = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
@@ -426,7 +429,8 @@ def test_filters_keep_the_answer_inside_the_chosen_documents(page, app):
     box.click()
     box.fill(target)
     page.keyboard.press("Enter")
-    page.wait_for_function("t => document.querySelector('#qa-filter-docs').innerText.includes(t)", arg=target)
+    page.wait_for_function("t => { const d = document.querySelector('#qa-filter-docs');"
+                           " return d !== null && d.innerText.includes(t); }", arg=target)
     page.keyboard.press("Escape")
     reply = ask(page, "Who signed the strategic cooperation agreement?", 1)
     text = reply.inner_text()
@@ -480,8 +484,9 @@ def test_pdf_citation_shows_its_page_with_boxes_over_exactly_the_quote(page, app
         && r.top >= img.top - 1 && r.bottom <= img.bottom + 1 && r.width > 0 && r.height > 0; }); }""")
     assert inside
     page.wait_for_function(
-        "() => { const b = document.querySelector('#qa-source-view .qa-pdf-box').getBoundingClientRect();"
-        " const box = document.querySelector('#qa-source-view .qa-source').getBoundingClientRect();"
+        "() => { const e = document.querySelector('#qa-source-view .qa-pdf-box');"
+        " const p = document.querySelector('#qa-source-view .qa-source'); if (!e || !p) { return false; }"
+        " const b = e.getBoundingClientRect(), box = p.getBoundingClientRect();"
         " return b.top >= box.top - 1 && b.top <= box.bottom; }", timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pdf_page_highlight.png"), full_page=True)
