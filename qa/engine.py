@@ -299,15 +299,15 @@ class Engine:
                 if q.answer_type in ("who", "person"):
                     ans = self._use_signings(ans, q, k)
                 ans = self._use_roles(ans, q, k)
-            ans = self._verified(self._located(ans))
+            ans = self._verified(self._located(ans, data))
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
 
-    def _located(self, ans: Answer) -> Answer:
+    def _located(self, ans: Answer, data: store.IndexData) -> Answer:
         """Say which text each citation's offsets index, and the page of those from PDF and Word files."""
         from .pdftext import page_of
 
         for c in ans.citations:
-            meta = self.data.manifest["docs"].get(c.doc) or {}
+            meta = data.manifest["docs"].get(c.doc) or {}
             if meta.get("text") == "extracted":
                 c.offsets_in, c.page = "extracted_text", page_of(meta.get("pages"), c.start)
         return ans

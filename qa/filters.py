@@ -83,7 +83,8 @@ def make_filter(docs=None, date_from=None, date_to=None, known: list[str] | None
         raise QuestionError(f"docs must be a list of document names, not {docs!r}.")
     docs = tuple(dict.fromkeys(d.strip() for d in (docs or []) if d.strip()))
     if known is not None:
-        unknown = [d for d in docs if d not in set(known)]
+        have = set(known)
+        unknown = [d for d in docs if d not in have]
         if unknown:
             raise QuestionError(f"Not in the index: {', '.join(unknown)}. The Documents tab (or python -m qa "
                                 "ask --help) lists the document names.")

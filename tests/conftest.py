@@ -52,6 +52,21 @@ def index_crashing_at(engine, stage: str) -> None:
         engine.index(progress=False, crash_hook=hook)
 
 
+def index_killed_after(docs: Path, index: Path, delay: float) -> None:
+    """Start a real ``python -m qa index docs --index index`` and SIGKILL it after ``delay`` seconds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "index", str(docs), "--index", str(index), "-q"], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 @pytest.fixture(scope="session")
 def seed_engine(tmp_path_factory, embedder):
     """An Engine with a real index of a copy of seeds/ (do not modify its files)."""

@@ -207,18 +207,22 @@ def test_restart_picks_up_changed_files(tmp_path_factory, app):
         second.stop()
 
 
+def same_citations_as_default(other: App, client, docs: Path) -> None:
+    """``other`` app cites the same places as the default app for the seed question, exactly."""
+    got = other.client().predict(SEED_QUESTION, [], api_name="/ask")
+    want = client.predict(SEED_QUESTION, [], api_name="/ask")
+    assert [(c["doc"], c["start"], c["end"]) for c in got["citations"]] == \
+           [(c["doc"], c["start"], c["end"]) for c in want["citations"]]
+    check_citations_exact(got, docs)
+
+
 def test_app_on_the_milvus_store_answers_like_the_faiss_one(tmp_path, client):
     """`app.py --store milvus` builds its index into milvus-lite and answers the API like the default app."""
     docs, index = make_corpus(tmp_path, {PAYLOAD_NAME: PAYLOAD_TEXT})
     a = App(docs, index, args=["--store", "milvus"])
     try:
         assert "store: milvus" in a.output and (index / "milvus.db").exists()
-        got = a.client().predict(SEED_QUESTION, [], api_name="/ask")
-        want = client.predict(SEED_QUESTION, [], api_name="/ask")
-        assert [(c["doc"], c["start"], c["end"]) for c in got["citations"]] == \
-               [(c["doc"], c["start"], c["end"]) for c in want["citations"]]
-        for c in got["citations"]:
-            assert (docs / c["doc"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+        same_citations_as_default(a, client, docs)
     finally:
         a.stop()
 
@@ -243,12 +247,7 @@ def test_read_only_app_server_serves_the_index_published_on_a_milvus_server(tmp_
         cache = tmp_path / "cache"
         a = App(tmp_path / "no-docs", cache, args=["--read-only", "--store", "milvus", "--milvus-uri", uri])
         try:
-            got = a.client().predict(SEED_QUESTION, [], api_name="/ask")
-            want = client.predict(SEED_QUESTION, [], api_name="/ask")
-            assert [(c["doc"], c["start"], c["end"]) for c in got["citations"]] == \
-                   [(c["doc"], c["start"], c["end"]) for c in want["citations"]]
-            for c in got["citations"]:
-                assert (docs / c["doc"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+            same_citations_as_default(a, client, docs)
             assert (cache / "docs" / PAYLOAD_NAME).is_file()
         finally:
             a.stop()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import index_crashing_at
+from conftest import index_crashing_at, index_killed_after
 from qa import store
 from qa.engine import Engine
 
@@ -319,26 +319,15 @@ def test_a_file_edited_after_indexing_is_never_quoted_as_exact(built, tmp_path, 
 def test_kill_9_during_an_update_never_loses_the_index(built, tmp_path, embedder):
     """A real `python -m qa index` killed with SIGKILL at several moments of an update: the index that
     is left always loads and answers with exact quotes, and the next run completes the update."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     docs, _, _ = built
     mine = tmp_path / "docs"
     shutil.copytree(docs, mine)
     _, index = _copy(built, tmp_path, embedder)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
     for n, delay in enumerate((0.5, 2.0, 4.0, 6.0)):
         # a changed document and a new one: the update embeds, extracts and writes a new version
         (mine / f"new_{n}.txt").write_text(f"Harbour news {n}\\n\\n" + "The ferry to Harwich now leaves at dawn. " * 300
                                            + "\\n", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "qa", "index", str(mine), "--index", str(index), "-q"],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        index_killed_after(mine, index, delay)
         data = store.load(index)  # the previous version or the new one, whole
         assert set(data.doc_ids) >= {p.name for p in docs.iterdir()}
         fresh = Engine(docs_dir=mine, index_dir=index)

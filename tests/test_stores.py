@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import index_crashing_at
+from conftest import index_crashing_at, index_killed_after
 from qa import store
 from qa.engine import Engine
 from qa.stores import milvus_store
@@ -255,7 +255,6 @@ def test_kill_9_during_a_milvus_update_never_loses_the_index(tmp_path, embedder)
     always loads and answers with exact quotes from the index's own rows, and the next run completes
     the update and leaves exactly the index's rows in the collection."""
     import os
-    import signal
     import subprocess
     import sys
 
@@ -273,11 +272,7 @@ def test_kill_9_during_a_milvus_update_never_loses_the_index(tmp_path, embedder)
     for n, delay in enumerate((1.0, 3.0, 5.0, 8.0)):
         (docs / f"new_{n}.txt").write_text(f"Harbour news {n}\n\n" + "The ferry to Harwich now leaves at dawn. " * 200
                                            + "\n", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "qa", "index", str(docs), "--index", str(index), "-q"],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        index_killed_after(docs, index, delay)
         for _ in range(40):  # the killed process's milvus-lite server lets the file go
             try:
                 fresh = _engine(docs, index, embedder)

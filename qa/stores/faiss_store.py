@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ..bm25 import BM25Index
-from ..dense import build_dense, configure, kind_for
+from ..dense import _as_ivf, build_dense, configure, kind_for
 from .base import PassageRows, StoreOptions
 
 KIND = "faiss"
@@ -44,7 +44,7 @@ class FaissSearcher:
             import faiss
 
             sel = faiss.IDSelectorBatch(np.asarray(where.rows, np.int64))
-            ivf = faiss.try_extract_index_ivf(self.dense) if hasattr(faiss, "try_extract_index_ivf") else None
+            ivf = _as_ivf(self.dense)
             params = (faiss.SearchParametersIVF(sel=sel, nprobe=int(ivf.nprobe)) if ivf is not None
                       else faiss.SearchParameters(sel=sel))
             D, I = self.dense.search(q, min(k, len(where.rows)), params=params)
