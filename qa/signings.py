@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CANDIDATE_RE = re.compile(
     r"\b(?:sign(?:s|ed|ing)?|co-?sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|seal(?:s|ed|ing)?|conclud(?:e|es|ed|ing)|"
     r"clinch(?:es|ed|ing)?|enter(?:s|ed|ing)?\s+into|struck|strikes?|signator(?:y|ies)|signatures?|"
-    r"names?\s+to)\b", re.I)
+    r"names?\s+to|pen\s+to\s+paper)\b", re.I)
 
 SIGN_VERBS = {"sign", "signed", "signs", "signing", "cosign", "co-sign", "countersign", "countersigned"}
 #: Verbs that count as a signing only with an agreement-like object.
@@ -190,6 +190,18 @@ def _conj_chain(tok) -> list:
     return out
 
 
+def _subject_chain(tok) -> list:
+    """The coordinated heads of a subject, with a named apposition the parser hung on the first
+    ("A, the B Institute and C signed": A, B Institute, C)."""
+    out = []
+    for h in _conj_chain(tok):
+        out.append(h)
+        for c in h.children:
+            if c.dep_ == "appos" and c.pos_ == "PROPN":
+                out += [x for x in _conj_chain(c) if x not in out]
+    return out
+
+
 def _clause_verb(tok):
     """The nearest verb above ``tok`` (or ``tok`` itself)."""
     cur = tok
@@ -265,7 +277,8 @@ def _person_spans(doc, lo: int, hi: int) -> list:
                 j += 1
             if 2 <= j - i <= 3 and j + 1 < hi and doc[j].text == ",":
                 k = j + 1
-                while k < hi and k - j <= 4 and doc[k].text[:1].isupper():
+                while k < hi and k - j <= 5 and (doc[k].text[:1].isupper() or doc[k].tag_ == "POS"
+                                                  or doc[k].lower_ in ROLE_WORDS):
                     if doc[k].lower_ in ROLE_WORDS:
                         spans.append(doc[i:j])
                         taken.update(range(i, j))
@@ -350,19 +363,44 @@ def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
 
 
 def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, int]]]:
-    """Named people in doc[lo:hi] with titles, and the token ranges they and their titles cover."""
+    """Named people in doc[lo:hi] with titles, and the token ranges they and their titles cover.
+
+    "Ana Ruiz of Veltra Bank" gives Veltra Bank as her organisation; a "name" inside another person's
+    description ("Yawovi Tchalla, Minister of Water of Togo", "Ingrid Castellanos, Fenwick Agritech's
+    founder") is part of that description, not a second person."""
     spans = _person_spans(doc, lo, hi)
     stops = {t for e in spans for t in range(e.start, e.end)}
-    out, covered = [], []
+    items = []
     for ent in spans:
         name = _clean(ent.text)
-        if not name or name.lower() in STOP:
+        if not name or name.lower() in STOP or name.endswith(("'s", "’s")):
+            continue
+        if ent.end - ent.start == 1 and ent.start > 0 and doc[ent.start - 1].pos_ == "PROPN" and \
+                doc[ent.start - 1].text[:1].isupper() and not doc[ent.start - 1].ent_type_ == "PERSON":
             continue
         title, org = _describe(doc, ent, lo, hi, stops)
-        out.append(Signatory(name=name, title=title, organization=org))
-        covered.append((ent.start, ent.end))
+        rng = None
         if ent.end < hi and doc[ent.end].text == ",":
-            covered.append((ent.end, _desc_end(doc, ent.end + 1, hi, stops) + 1))
+            rng = (ent.end, _desc_end(doc, ent.end + 1, hi, stops) + 1)
+        elif ent.end + 1 < hi and doc[ent.end].lower_ in ("of", "from"):
+            pobj = [g for g in doc[ent.end].children if g.dep_ == "pobj"]
+            if pobj and (pobj[0].pos_ == "PROPN" or pobj[0].ent_type_ in ORG_LABELS):
+                a, b = _np_bounds(pobj[0])
+                a = max(a, ent.end + 1)
+                if doc[a].lower_ in DETERMINERS:
+                    a += 1
+                if b <= hi and a < b:
+                    org = org or _clean(_span_text(doc, a, b))
+                    rng = (ent.end, b)
+        items.append((ent, Signatory(name=name, title=title, organization=org), rng))
+    out, covered = [], []
+    for ent, sig, rng in items:
+        if any(r is not None and r is not rng and r[0] <= ent.start < r[1] for _, _, r in items):
+            continue
+        out.append(sig)
+        covered.append((ent.start, ent.end))
+        if rng:
+            covered.append(rng)
     return out, covered
 
 
@@ -376,8 +414,11 @@ def _inside(tok, spans) -> bool:
 #: Verbs that make a signing under them one that has not happened ("hoped to sign", "plans to sign").
 INTENT_VERBS = {"hope", "plan", "want", "expect", "aim", "seek", "intend", "fail", "refuse", "try", "wish",
                 "prepare", "agree", "propose", "consider", "decline", "threaten", "promise", "offer"}
+#: Nouns a signing hangs on that make it one not done ("plans for X to sign", "talks to sign").
+PLAN_NOUNS = {"plan", "plans", "proposal", "proposals", "hope", "hopes", "bid", "bids", "attempt", "attempts",
+              "talks", "negotiations", "offer", "offers", "intention", "deadline", "push", "effort", "efforts"}
 #: "put their signatures to", "set their names to": a signing said without the verb "sign".
-SIGNATURE_NOUNS = {"signature", "signatures", "name", "names"}
+SIGNATURE_NOUNS = {"signature", "signatures", "name", "names", "pen"}
 
 
 def _intent_form(word: str) -> bool:
@@ -408,6 +449,8 @@ def _unreal(verb) -> bool:
         return True
     if verb.dep_ == "xcomp" and verb.head.lower_ in ("expected", "due", "set", "likely", "scheduled"):
         return True
+    if verb.dep_ in ("acl", "relcl", "advcl") and verb.head.lower_ in PLAN_NOUNS:
+        return True
     return False
 
 
@@ -417,6 +460,8 @@ def _signature_verb(tok) -> bool:
     if not (tok.pos_ == "VERB" or tok.tag_.startswith("VB")):
         return False
     objs = [c for c in tok.children if c.dep_ in ("dobj", "obj") and c.lower_ in SIGNATURE_NOUNS]
+    if any(o.lower_ == "pen" for o in objs) and tok.lower_ not in ("put", "puts", "putting", "set", "sets"):
+        return False
     if not objs:
         return False
     # "to"/"on" attached to the verb or to "signatures"
@@ -466,8 +511,8 @@ def _agreement_of_verb(verb):
         preps = list(verb.children) + [g for c in verb.children if c.dep_ in ("dobj", "obj") for g in c.children]
         for h in preps:
             if h.dep_ == "prep" and h.lower_ in ("to", "on"):
-                pobj = [g for g in h.children if g.dep_ == "pobj"]
-                if pobj:
+                pobj = [g for g in h.children if g.dep_ == "pobj" and g.lower_ != "paper"]  # "pen to paper"
+                if pobj and pobj[0].ent_type_ not in ("DATE", "TIME"):
                     return pobj[0]
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
     cands = []
@@ -531,6 +576,10 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     (``any_entity``: also when the parser took the organisation for a person)."""
     if tok.pos_ == "PRON" or tok.lower_ in PLACEHOLDER_WORDS:
         return None
+    whole = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ in ("ORG",)
+                  and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()), None)
+    if whole is not None:  # the parser split one organisation's name at its "and"
+        return _clean(whole.text)
     if tok.ent_type_ in ("DATE", "TIME", "MONEY", "CARDINAL", "PERCENT") or \
             (tok.ent_type_ == "PERSON" and not any_entity):
         return None
@@ -585,14 +634,31 @@ def _antecedent(verb, pron):
     return None
 
 
+def _of_names(tok) -> list[str]:
+    """"the cities of A and B" (a plural common noun): the names A and B."""
+    if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
+        return []
+    out = []
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ == "of":
+            for g in c.children:
+                if g.dep_ == "pobj" and g.pos_ == "PROPN":
+                    out += [n for n in (_party_name(x, any_entity=True) for x in _conj_chain(g)) if n]
+    return out
+
+
 def _purpose_parties(agr) -> list:
-    """Organisations the agreement's purpose clause names ("a deal to supply engines to Y")."""
+    """Organisations the agreement's purpose clause names ("a deal to supply engines to Y", "a deal to
+    supply Y with power")."""
     heads = []
     for c in agr.children:
-        if c.dep_ in ("acl", "relcl") and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children):
+        if c.dep_ in ("acl", "relcl", "advcl", "xcomp") and any(a.lower_ == "to" and a.dep_ == "aux"
+                                                                for a in c.children):
             for g in c.children:
                 if g.dep_ in ("dative", "prep") and g.lower_ in ("to", "with", "for"):
                     heads += [x for x in g.children if x.dep_ == "pobj" and x.ent_type_ in ("ORG", "GPE", "NORP")]
+                elif g.dep_ in ("dobj", "dative") and g.pos_ == "PROPN" and g.ent_type_ not in ("PERSON", "DATE"):
+                    heads.append(g)
     return heads
 
 
@@ -671,8 +737,15 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 m.agreement = _agreement_text(agr)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
+            if agr is not None:  # "a memorandum of understanding with X"
+                for c in agr.children:
+                    if c.dep_ == "prep" and c.lower_ == "of":
+                        for g in c.children:
+                            if g.dep_ == "pobj":
+                                party_heads += _parties_from_preps(g)
             if agr is not None:
                 party_heads += _purpose_parties(agr)
+            party_heads += _purpose_parties(trig)
             named_subjects = []
             for sh in subj_heads:
                 ante = _antecedent(trig, sh) if sh.pos_ == "PRON" else None
@@ -708,14 +781,21 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
         # signatories and parties from the subject
         people: list[Signatory] = []
         parties: list[str] = list(parties_from_pronoun)
+        of_names: set[str] = set()
         for sh in subj_heads:
             sub = list(sh.subtree)
             lo, hi = sub[0].i, sub[-1].i + 1
             found, covered = _people_in(doc, lo, hi)
             people.extend(found)
-            for h in _conj_chain(sh):
+            for h in _subject_chain(sh):
                 if _inside(h, covered):
                     continue
+                named_of = _of_names(h)
+                if named_of:  # "the governments of Ghana and Togo", "the mayors of Leeds and Durban"
+                    parties += named_of
+                    of_names.update(x.lower() for x in named_of)
+                    if h.lower_ not in ROLE_WORDS:
+                        continue
                 hlo, hhi = _np_bounds(h)
                 if any(hlo <= a < hhi for a, _ in covered):
                     continue  # "Acme chief executive Jane Smith": a person with a prefix
@@ -735,6 +815,13 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                         org = _clean(orgs_before[-1].text.replace("'s", "").replace("’s", ""))
                     title_words = [t.text for t in doc[lo2:h.i + 1]
                                    if not any(e.start <= t.i < e.end for e in orgs_before) and t.tag_ != "POS"]
+                    named = [c for c in h.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+                    if named:  # "Acme's chief operating officer, Ann Lee,": she is the one
+                        a, b = _np_bounds(named[0])
+                        name = _clean(_span_text(doc, a, b))
+                        if name and not name.endswith(("'s", "’s")):
+                            people.append(Signatory(name=name, title=_clean(" ".join(title_words)), organization=org))
+                            continue
                     if desc:
                         display = desc[0].lower() + desc[1:] if desc.split()[0] in ("The", "A", "An") else desc
                         people.append(Signatory(name=("the " + display) if lo2 < h.i + 1 and
@@ -755,8 +842,10 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             p = _party_name(ph, any_entity=True)
             if p:
                 parties.append(p)
+        people = [p for p in people if p.name.lower() not in of_names]  # "Togo" of "the governments of ..."
         m.signatories = people
-        m.parties = _dedupe(parties)
+        named = {p.name.lower() for p in people if p.named}
+        m.parties = _dedupe([x for x in parties if x.lower() not in named])
         if kind == "verb":
             for sh in subj_heads:
                 anchors.add(sh.i)
@@ -827,11 +916,13 @@ def _compatible(cluster: list[Mention], m: Mention) -> bool:
     if key and mk and not (mk <= key or key <= mk):
         return False
     people = {p.name.lower() for c in cluster for p in c.signatories}
-    if people and m.signatories and not people & {p.name.lower() for p in m.signatories} and mk != key:
+    if people and m.signatories and not people & {p.name.lower() for p in m.signatories} and mk and mk != key:
         return False  # other people signing a differently named agreement
     cp = [p for c in cluster for p in c.parties]
     if m.strong and cp and m.parties and not any(_same_name(a, b) for a in cp for b in m.parties):
         return False
+    if m.strong and mk and not mk <= key and cp and any(not any(_same_name(a, b) for a in cp) for b in m.parties):
+        return False  # another kind of agreement with a party this one does not have: another signing
     return True
 
 
@@ -850,11 +941,14 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
     clusters: list[list[Mention]] = []
     strong = [m for m in mentions if (m.strong or m.signatories) and not m.headline]
     weak = [m for m in mentions if not ((m.strong or m.signatories) and not m.headline)]
+    def near(c: list[Mention], m: Mention) -> int:  # the latest sentence of the cluster before the mention
+        return max((x.sent for x in c if x.sent <= m.sent), default=-1)
+
     for m in strong:
         best = None
         for c in clusters:
             if _compatible(c, m):
-                if best is None or _overlap(c, m) > _overlap(best, m):
+                if best is None or (_overlap(c, m), near(c, m)) > (_overlap(best, m), near(best, m)):
                     best = c
         if best is None:
             clusters.append([m])
@@ -879,7 +973,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 2  # 2: people's roles too (qa/roles.py)
+FACTS_VERSION = 3  # 2: people's roles too (qa/roles.py); 3: the party and signatory checks of issue 13
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -953,6 +1047,9 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
             if len(article_parties) >= 2 or (article_parties and i not in heads):
                 break
     built = [_build_event(data, doc_id, meta, c, article_parties) for c in clusters]
+    # "Two deals were signed during the forum": an event that names no party and no one says nothing
+    keep = [i for i, ev in enumerate(built) if ev.parties or ev.signatories]
+    built, clusters = [built[i] for i in keep], [clusters[i] for i in keep]
     # an event without its own date/place takes those of an earlier signing in the article
     for ev in built:
         if ev.date_text is None:
@@ -972,6 +1069,62 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     return built
 
 
+#: Last words that make a "party" a person speaking for it ("a Teravine spokesperson").
+SPEAKER_WORDS = {"spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "source",
+                 "sources", "representative", "representatives", "statement"}
+#: Last words that make a "party" the agreement itself ("Rail maintenance contract and farm loan signed").
+DEAL_WORDS = AGREEMENT_NOUNS | {"loan", "loans", "bond", "bonds", "concession", "concessions", "sale", "purchase"}
+
+
+def _referent(name: str, article_parties: list[str]) -> str:
+    """"the ministry", "the company": the article's one party of that kind, else the words as they are."""
+    if name.lower() not in ORG_DESCRIPTORS:
+        return name
+    kinds = [a for a in article_parties if a.lower() != name.lower() and name.lower() in a.lower().split()]
+    return kinds[0] if len(kinds) == 1 else name
+
+
+def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
+    """Parties without what is not one: a signatory's name, an agreement ("farm loan"), and with the
+    speaker cut off ("Teravine spokesperson" -> "Teravine")."""
+    names = {p.name.lower() for p in people if p.named}
+    out = []
+    for x in parties:
+        for mark in ("'s ", "’s "):
+            if mark in x:  # "Zambia's Ministry of Energy" -> the ministry; "Acme's board" -> Acme
+                head, tail = x.split(mark, 1)
+                x = tail if tail[:1].isupper() else head
+        words = x.split()
+        if words and words[-1][:1].islower() and (len(words) == 1 or words[-1].lower() not in ORG_DESCRIPTORS):
+            continue  # "Hungarian cities", "ministry": a description, not a name ("Ardent city government" is one)
+        while len(words) > 1 and words[-1].lower() in SPEAKER_WORDS | ROLE_WORDS:
+            words = words[:-1]
+        x = " ".join(words)
+        if not x or x.lower() in names or words[-1].lower() in DEAL_WORDS:
+            continue
+        if len(words) == 1 and x.isupper() and len(x) > 5:  # "PELLWORTH — ...": a dateline
+            continue
+        out.append(x)
+    return _dedupe(out)
+
+
+def _real_people(people: list[Signatory], parties: list[str]) -> list[Signatory]:
+    """Signatories without what is not a person: a party's name or part of one, another signatory's
+    organisation ("Togo" of "Minister of Water of Togo"); a description ("the institute's president")
+    goes when the event names people."""
+    def not_person(p: Signatory) -> bool:
+        t = _tokens(p.name)
+        if not p.named or not t:
+            return False
+        others = [o.organization for o in people if o is not p and o.organization]
+        return any(t <= _tokens(o) for o in others) or any(t < _tokens(x) for x in parties)
+
+    kept = [p for p in people if not not_person(p)]
+    if any(p.named for p in kept):
+        kept = [p for p in kept if p.named]
+    return kept
+
+
 def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_parties: list[str]) -> SigningEvent:
     people: list[Signatory] = []
     for m in cluster:
@@ -989,6 +1142,8 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     # name is that organisation
     people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
                                         any(_tokens(p.name) < _tokens(x) for x in parties))]
+    people = _real_people(people, parties)
+    parties = _real_parties([_referent(x, article_parties) for x in parties], people)
     if not parties and any(m.placeholder for m in cluster):
         parties = list(article_parties)
     if not parties:
