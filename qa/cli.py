@@ -197,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .eval_signings import add_parser as add_eval_signings
 
     add_eval_signings(sub)
+    from .intents import add_parser as add_fit_intents
+
+    add_fit_intents(sub)
 
     s = sub.add_parser("bench", help="speed benchmark; writes docs/performance.md")
     s.add_argument("--json", action="store_true")

@@ -65,10 +65,38 @@ class Document:
 
     def meta(self) -> dict:
         """Metadata as a plain dict (for the manifest and the UI)."""
-        m = {"doc": self.doc_id, "title": self.title, "date": self.date, "author": self.author, "source": self.source}
+        m = {"doc": self.doc_id, "title": self.title, "date": self.date, "author": self.author, "source": self.source,
+             "lines": meta_lines(self.blocks)}
         if self.extracted:
             m.update(text="extracted", pages=list(self.pages))
         return m
+
+
+#: Labels of metadata lines (``qa.cleaning.classify``) by what they tell about the article.
+LINE_KINDS = {"date": {"date", "time", "dated", "published", "published on", "posted", "posted on", "updated",
+                       "updated on", "release time"},
+              "byline": {"byline", "author", "authors", "by", "written by", "reporter", "reported by",
+                         "correspondent", "writer"},
+              "source": {"source", "from"}}
+
+
+def meta_lines(blocks: list[Block]) -> dict[str, list[int]]:
+    """Where the article's headline, date line, byline and source line are: ``{"date": [start, end],
+    ...}`` in the document's text (the first line of each kind), so that an answer about the article
+    can quote them exactly."""
+    out: dict[str, list[int]] = {}
+    for b in blocks:
+        if not b.text:
+            continue
+        if b.kind == "title":
+            kind = "title"
+        elif b.kind == "meta":
+            kind = next((k for k, labels in LINE_KINDS.items() if b.label in labels), None)
+        else:
+            continue
+        if kind and kind not in out:
+            out[kind] = [b.raw_begin, b.raw_finish]
+    return out
 
 
 def _human_size(n: int) -> str:

@@ -299,6 +299,9 @@ class Engine:
                 if q.answer_type in ("who", "person"):
                     ans = self._use_signings(ans, q, k)
                 ans = self._use_roles(ans, q, k)
+        if ranked:
+            ans = self._use_article(ans, q, qvec, ranked, data, idf, k)
+        if not ans.abstained:
             ans = self._verified(self._located(ans, data))
         return Trace(q, hits, ranked, ans, feats, qvec, reads)
 
@@ -415,6 +418,41 @@ class Engine:
                 c.answer_spans = None
         ans.answer = hit["answer"]
         return ans
+
+    def _use_article(self, ans: Answer, q: Question, qvec, ranked, data: store.IndexData, idf, k: int) -> Answer:
+        """A question about the article itself (who wrote it, which outlet, when it came out): answered
+        from the metadata line of the article retrieval ranks first, when that article holds the
+        question's topic (its names, and at least half of its key words by IDF weight)."""
+        from .articles import answer_about, article_slot, topic_terms
+        from .evidence import _present, doc_stems, name_phrases, name_present
+
+        slot = article_slot(q.search_text if q.is_followup else q.text, qvec)
+        if slot is None:
+            return ans
+        doc = int(data.sent_doc[ranked[0].sent])
+        doc_id = data.doc_ids[doc]
+        topic = topic_terms(q.key_terms, q.terms)
+        if not topic and len(data.doc_ids) > 1:
+            return ans  # "who wrote the article?" with nothing to say which one
+        present = doc_stems(data, doc)
+        total = sum(idf.idf(t) for t in topic) or 1.0
+        coverage = sum(idf.idf(t) for t in topic if _present(t, present)) / total if topic else 1.0
+        names = name_phrases(q.search_text if q.is_followup else q.text)
+        if coverage < 0.5 or not all(name_present(p, present, idf.idf, set()) for p in names):
+            return ans
+        source = self._source(doc_id)
+        meta = data.manifest["docs"].get(doc_id) or {}
+        got = answer_about(meta, source, slot, doc_id) if source is not None else None
+        if got is None:
+            return ans
+        first = Citation(n=1, doc=doc_id, title=meta.get("title"), date=meta.get("date"), quote=got.quote,
+                         start=got.start, end=got.end, score=float(ranked[0].score), answer_start=got.answer_start,
+                         answer_end=got.answer_end, answer_spans=[[got.answer_start, got.answer_end]])
+        rest = [c for c in ans.citations if c.doc == doc_id and c.start != got.start][: max(0, k - 1)]
+        for n, c in enumerate(rest, 2):
+            c.n, c.answer_start, c.answer_end, c.answer_spans = n, None, None, None
+        return Answer(question=ans.question, answer=got.answer, citations=[first] + rest,
+                      resolved_question=ans.resolved_question, answer_type="article_" + slot)
 
     def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
         """When the reader answered with the title of someone other than the person the question

@@ -271,6 +271,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
         old_pos = {d: i for i, d in enumerate(old.doc_ids)} if old else {}
         old_facts = _stored_facts(old) if old else {}
         files = find_files(sources)
+        meta_added = False
         seen: dict[str, Path] = {}
         kept: list[_DocData] = []
         fresh: list[_DocData] = []
@@ -289,6 +290,9 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
                     if old.manifest["docs"][doc_id].get("sha256") == sha:
                         dd = _from_index(old, old_pos[doc_id])
                         dd.meta["path"] = str(path.resolve())
+                        if "lines" not in dd.meta:  # an index from before metadata lines were kept
+                            dd.meta["lines"] = load_document(path, root, cfg.max_file_bytes).meta()["lines"]
+                            meta_added = True
                         dd.facts = old_facts.get(doc_id)
                         kept.append(dd)
                         report.unchanged.append(doc_id)
@@ -309,7 +313,7 @@ def update_index(cfg: Config, sources: list[Path], embedder: Embedder, progress:
         report.removed = [d for d in old_pos if d not in {x.doc_id for x in kept + fresh}]
 
         facts_missing = any(dd.facts is None for dd in kept)  # an index from before facts were stored
-        if not report.changed and old is not None and not facts_missing and not rewrite_store:
+        if not report.changed and old is not None and not facts_missing and not rewrite_store and not meta_added:
             report.passages = old.n_passages
             report.seconds = time.perf_counter() - t0
             return report

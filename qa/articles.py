@@ -1,0 +1,123 @@
+"""Questions about the articles themselves: who wrote one, which outlet it is from, when it came out.
+
+The answer comes from the article's metadata found at index time (``Document.meta()["lines"]``: the
+headline, date line, byline and source line with their offsets), quoting that line exactly. Which
+questions are about the article is decided by meaning: a logistic model over the question's vector (the
+one retrieval already computed; ``qa/intents.py``, fitted by ``python -m qa fit-intents``). Which
+article: the one retrieval ranks first, when it holds the question's topic (its names and most of its
+key words).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Words one of which a question about an article has: a word for the article ("story", "report") or
+#: for writing or running it ("wrote", "published"); the intent model alone took 0.5 % of SQuAD
+#: questions for article questions ("Which prominent journalist was victim of ...?"), with this 0.2 %
+#: (scripts/article_intent_check.py).
+ARTICLE_WORDS = {"article", "articles", "story", "stories", "report", "reports", "reported", "reporting", "piece",
+                 "news", "byline", "item", "coverage", "covered", "wrote", "written", "authored", "author", "writer",
+                 "published", "publication", "posted", "ran", "carried", "filed", "agency", "outlet", "source"}
+#: Stems of the question's own words about the article, left out of its topic.
+META_STEMS = {"articl", "stori", "report", "piec", "news", "bylin", "journalist", "author", "wrote", "write",
+              "written", "writer", "publish", "public", "agenc", "outlet", "newspap", "post", "datelin", "sourc", "ran",
+              "run", "date", "day", "cover", "carri", "come", "came", "out", "name", "item", "file", "correspond",
+              "wire", "servic", "media", "paper", "releas", "appear", "old", "about", "regard", "concern", "tell",
+              "me", "on", "that", "the"}
+
+_lock = threading.Lock()
+_models: dict = {}
+
+
+@dataclass
+class ArticleAnswer:
+    """An answer about one article: the value and the exact line that states it."""
+
+    slot: str
+    doc: str
+    answer: str
+    quote: str
+    start: int
+    end: int
+    answer_start: int | None = None
+    answer_end: int | None = None
+
+
+def _model():
+    from .intents import IntentModel
+
+    with _lock:
+        if "m" not in _models:
+            _models["m"] = IntentModel.load()
+        return _models["m"]
+
+
+#: Most probability of "other" (not about the article) a question about an article may have.
+MAX_OTHER = 0.5
+
+
+def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) -> str | None:
+    """"author", "source" or "date" when the question asks that about an article, else None.
+
+    Whether it is about the article: the intent model of ``qa/intents.py`` on its vector, and one of
+    :data:`ARTICLE_WORDS` in it. Which of the three: the kind of answer it asks for ("who" -> the author,
+    "when" -> the date), else the model's likeliest article class ("which agency" -> the source)."""
+    from .question import answer_type
+
+    words = {w.strip("?.,!;:'\"’").lower() for w in question.split()}
+    if not words & ARTICLE_WORDS:
+        return None
+    model = _model()
+    if model is None:
+        return None
+    p = dict(zip(model.labels, model.probabilities(qvec)))
+    if p["other"] > max_other:
+        return None
+    kind = answer_type(question)
+    if kind in ("place", "number", "money", "percent", "reason"):
+        return None  # "Where was The Times published?" asks something else
+    if kind in ("date", "duration"):
+        return "date"
+    if kind in ("who", "person"):
+        return "author"
+    return max(("author", "source", "date"), key=lambda k: p[k])
+
+
+def topic_terms(key_terms: list[str], terms: list[str]) -> list[str]:
+    """The question's words about its topic (not about the article): its names, else its content words."""
+    own = [t for t in key_terms if t not in META_STEMS]
+    return own or [t for t in terms if t not in META_STEMS]
+
+
+def answer_about(meta: dict, source: str, slot: str, doc: str) -> ArticleAnswer | None:
+    """The article's author, source or date, quoting its line in ``source`` (the text quotes index);
+    None when the article has no such line."""
+    lines = meta.get("lines") or {}
+    value = {"author": meta.get("author"), "source": meta.get("source"), "date": meta.get("date")}[slot]
+    if not value:
+        return None
+    order = {"author": ("byline", "date", "source"), "source": ("source", "byline", "date"),
+             "date": ("date", "byline")}[slot]
+    for kind in order:
+        span = lines.get(kind)
+        if not span:
+            continue
+        a, b = int(span[0]), int(span[1])
+        quote = source[a:b]
+        if not quote.strip():
+            continue
+        if slot == "date":
+            from .dates import find_dates
+
+            found = find_dates(quote)
+            if not found:
+                continue
+            d = found[0]
+            return ArticleAnswer(slot, doc, quote[d.start : d.end], quote, a, b, a + d.start, a + d.end)
+        i = quote.find(value)
+        if i >= 0:
+            return ArticleAnswer(slot, doc, value, quote, a, b, a + i, a + i + len(value))
+    return None
