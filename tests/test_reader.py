@@ -121,6 +121,45 @@ def test_committed_reader_is_small_int8_with_a_model_card():
     model = onnx.load(str(folder / "reader.onnx"), load_external_data=False)
     ops = {n.op_type for n in model.graph.node}
     assert ops & {"MatMulInteger", "DynamicQuantizeLinear", "QLinearMatMul"}, "the exported reader is not int8"
+    assert "QAttention" in ops, "the committed reader is not the fused graph (python -m qa train-reader --reexport)"
+
+
+@pytest.mark.slow
+def test_an_unfused_int8_reader_is_rebuilt_from_its_own_weights(tmp_path):
+    """What ``train-reader --reexport`` starts from: the weights of an int8 file, back in the torch model."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from qa.embedder import bundled_model_path
+    from qa.reader.export import _onnx_export, export_int8, model_from_int8
+    from qa.reader.train import _model_class
+
+    torch.manual_seed(0)
+    model = _model_class()(str(bundled_model_path()), 2).eval()
+    with torch.no_grad():  # heads that are not the base model's (as after training)
+        model.span.weight.normal_(0, 0.5)
+        model.has.weight.normal_(0, 0.5)
+    _onnx_export(model, tmp_path / "fp32.onnx")
+    quantize_dynamic(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"), weight_type=QuantType.QInt8)
+    rebuilt = model_from_int8(tmp_path / "int8.onnx", layers=2)
+    for name, p in model.state_dict().items():
+        if "pooler" in name:
+            continue  # not in the graph
+        q = rebuilt.state_dict()[name]
+        scale = float(p.abs().max()) / 127 + 1e-12
+        assert float((p - q).abs().max()) <= scale * 1.01, name  # within one step of the int8 grid
+    ids = torch.randint(1000, 5000, (2, 40))
+    with torch.no_grad():
+        want = model(ids, torch.ones_like(ids), torch.zeros_like(ids))[0].numpy()
+    export_int8(rebuilt, tmp_path / "fused.onnx", tmp_path / "work")
+    assert "QAttention" in {n.op_type for n in onnx.load(str(tmp_path / "fused.onnx")).graph.node}
+    sess = ort.InferenceSession(str(tmp_path / "fused.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input_ids": ids.numpy(), "attention_mask": np.ones((2, 40), np.int64),
+                          "token_type_ids": np.zeros((2, 40), np.int64)})[0]
+    assert np.corrcoef(got.ravel(), want.ravel())[0, 1] > 0.95  # a wrong mapping of weights gives about 0
 
 
 @pytest.mark.slow
