@@ -9,7 +9,6 @@ key words).
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +27,6 @@ META_STEMS = {"articl", "stori", "report", "piec", "news", "bylin", "journalist"
               "wire", "servic", "media", "paper", "releas", "appear", "old", "about", "regard", "concern", "tell",
               "me", "on", "that", "the"}
 
-_lock = threading.Lock()
-_models: dict = {}
-
-
 @dataclass
 class ArticleAnswer:
     """An answer about one article: the value and the exact line that states it."""
@@ -47,15 +42,12 @@ class ArticleAnswer:
 
 
 def _model():
-    from .intents import IntentModel
+    from .intents import default_model
 
-    with _lock:
-        if "m" not in _models:
-            _models["m"] = IntentModel.load()
-        return _models["m"]
+    return default_model()
 
 
-#: Most probability of "other" (not about the article) a question about an article may have.
+#: Most probability of the classes that are not about the article a question about it may have.
 MAX_OTHER = 0.5
 
 
@@ -74,7 +66,7 @@ def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) 
     if model is None:
         return None
     p = dict(zip(model.labels, model.probabilities(qvec)))
-    if p["other"] > max_other:
+    if p["author"] + p["source"] + p["date"] < 1.0 - max_other:
         return None
     kind = answer_type(question)
     if kind in ("place", "number", "money", "percent", "reason"):

@@ -297,7 +297,7 @@ class Engine:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if allowed is None:  # the stored signings and roles span every document: not with filters
                 if q.answer_type in ("who", "person"):
-                    ans = self._use_signings(ans, q, k)
+                    ans = self._use_signings(ans, q, k, qvec)
                 ans = self._use_roles(ans, q, k)
         if ranked:
             ans = self._use_article(ans, q, qvec, ranked, data, idf, k)
@@ -383,11 +383,14 @@ class Engine:
         ans.message = (ans.message + " " if ans.message else "") + f"Some quotes were left out: {advice}."
         return ans
 
-    def _use_signings(self, ans: Answer, q: Question, k: int) -> Answer:
-        """For "who signed ... with X": all signatories of the matching signing event, citing its quote."""
+    def _use_signings(self, ans: Answer, q: Question, k: int, qvec=None) -> Answer:
+        """For "who signed ... with X" (in any wording: the intent model of ``qa/intents.py``): all
+        signatories of the matching signing event, citing its quote."""
+        from .intents import asks_for_signatories
         from .signings import WHO_SIGNED_RE, answer_from_signings, signings_for_engine
 
-        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text):
+        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text) and \
+                not (qvec is not None and asks_for_signatories(qvec)):
             return ans
         hit = answer_from_signings(signings_for_engine(self), q.search_text)
         if hit and hit.get("no_event"):

@@ -37,7 +37,7 @@ def main() -> None:
     for name, items in (("split questions", [r["question"] for r in rows]), ("SQuAD sample", squad)):
         vecs = emb.encode_queries(items)
         with_cue = [q for q, v in zip(items, vecs) if articles.article_slot(q, v)]
-        model_only = [q for q, v in zip(items, vecs) if model.probabilities(v)[0] <= articles.MAX_OTHER]
+        model_only = [q for q, v in zip(items, vecs) if model.probabilities(v)[1:4].sum() >= 1 - articles.MAX_OTHER]
         print(f"{name}: {len(items)} questions; taken for article questions by the model alone: {len(model_only)}, "
               f"with the word check: {len(with_cue)}")
         for q, v in zip(items, vecs):

@@ -48,7 +48,7 @@ def test_metadata_lines_are_exact_slices(tmp_path):
 
 
 @pytest.mark.parametrize("question, doc, answer, line", [
-    ("Who wrote the article about the electric ferries?", "ferry.txt", "Marta Kellinger", "By Marta Kellinger"),
+    ("Who wrote the story about the Tidewater ferry order?", "ferry.txt", "Marta Kellinger", "By Marta Kellinger"),
     ("which agency reported the ravensgill mine flooding", "mine.txt", "Midland Mining Wire",
      "Source: Midland Mining Wire"),
     ("When was the story on the Ashcombe library published?", "library.txt", "2 May 2023", "Published: 2 May 2023"),
