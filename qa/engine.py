@@ -293,6 +293,11 @@ class Engine:
             abstain, why = reader_decision(reads, feats, self._abstain)
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
+            if ranked and allowed is None and q.answer_type in ("who", "person"):
+                # the reader found no span, but a stored signing of the names asked about may answer it
+                got = self._use_signings(replace(ans, abstained=False, message=""), q, k, qvec)
+                if got.answer and not got.abstained:
+                    ans = got
         else:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if allowed is None:  # the stored signings and roles span every document: not with filters
@@ -389,10 +394,10 @@ class Engine:
         from .intents import asks_for_signatories
         from .signings import WHO_SIGNED_RE, answer_from_signings, signings_for_engine
 
-        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text) and \
-                not (qvec is not None and asks_for_signatories(qvec)):
+        asks = qvec is not None and asks_for_signatories(qvec)
+        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text) and not asks:
             return ans
-        hit = answer_from_signings(signings_for_engine(self), q.search_text)
+        hit = answer_from_signings(signings_for_engine(self), q.search_text, asks=asks)
         if hit and hit.get("no_event"):
             # the documents' signings never put these parties together: the reader's answer is about
             # another agreement

@@ -1283,7 +1283,9 @@ WHO_SIGNED_RE = re.compile(r"\b(?:who|which\b.*\b(?:officials?|people|persons?|e
 QUESTION_STOP = STOP | {"who", "signed", "sign", "signs", "inked", "sealed", "concluded", "entered", "into", "put",
                         "names", "name", "signatures", "signature", "officials", "official", "two", "executives",
                         "agreement", "deal", "contract", "pact", "memorandum", "was", "were", "did", "is", "are",
-                        "which", "what", "people", "person", "persons", "signatories", "signatory", "names"}
+                        "which", "what", "people", "person", "persons", "signatories", "signatory", "names",
+                        "pen", "paper", "represented", "represent", "behalf", "signing", "for", "their", "his",
+                        "her"}
 
 
 def _join(names: list[str]) -> str:
@@ -1308,10 +1310,11 @@ def _connects(ev: SigningEvent, names: list[str]) -> bool:
     return all((_tokens(n) - QUESTION_STOP) <= tokens for n in names)
 
 
-def answer_from_signings(events: list[SigningEvent], question: str) -> dict | None:
+def answer_from_signings(events: list[SigningEvent], question: str, asks: bool = False) -> dict | None:
     """Answer "who signed the agreement with X / between X and Y" from the table, or None; for "between
-    X and Y" when no event names them all, ``{"no_event": True, "names": [...]}``."""
-    if not question or not WHO_SIGNED_RE.search(question):
+    X and Y" when no event names them all, ``{"no_event": True, "names": [...]}``. ``asks``: the caller
+    knows the question asks who signed (the intent model), whatever its wording."""
+    if not question or not (asks or WHO_SIGNED_RE.search(question)):
         return None
     q = question.strip().rstrip("?").strip()
     names: list[str] = []

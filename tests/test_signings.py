@@ -403,3 +403,20 @@ def test_signatories_asked_in_other_words(seed_events):
     assert a and a["answer"] == "Zeng Rong and Zhu Zhaokai"
     a = answer_from_signings(seed_events, "who inked the deal with zhejiang university of technology")
     assert a and a["answer"] == "Chen Jiming and Chen Cunfa"
+
+
+def test_signing_questions_in_other_wordings_read_the_stored_signings(seed_engine):
+    """'put pen to paper for X' matches no pattern: the intent model (models/intents) says it asks who
+    signed, and the stored event answers with its signatories, quoting their sentence."""
+    from qa.intents import asks_for_signatories
+    from qa.signings import WHO_SIGNED_RE
+
+    q = "who put pen to paper for Tsinghua University and Shanghai Electric"
+    assert not WHO_SIGNED_RE.search(q)
+    assert asks_for_signatories(seed_engine.embedder.encode_queries([q])[0])
+    a = seed_engine.ask(q)
+    assert a.answer == "Zeng Rong and Zhu Zhaokai"
+    first = a.citations[0]
+    text = open(seed_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
+    assert text[first.start:first.end] == first.quote and "signed the agreement" in first.quote
+    assert all(text[s:e] in a.answer for s, e in first.answer_spans)
