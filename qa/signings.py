@@ -45,6 +45,8 @@ AGREEMENT_NOUNS = {"agreement", "agreements", "deal", "deals", "contract", "cont
                    "programme", "program", "plan", "initiative", "concession", "licence", "license", "guarantee",
                    "commitment", "undertaking", "loi", "mou", "consensus", "cooperation", "collaboration",
                    "partnerships", "frameworks", "letters", "orders", "bills", "laws", "acts", "plans", "moas"}
+#: Forms of address that the parser may take for a name.
+HONORIFICS = {"hon", "honourable", "honorable", "excellency", "his excellency", "her excellency", "sir", "dame"}
 #: Words before a name that are part of a title, not of an organisation ("Vice", "Deputy").
 TITLE_PREFIX = {"vice", "deputy", "senior", "junior", "acting", "interim", "executive", "general", "mr", "mrs", "ms",
                 "dr", "prof", "professor", "sir", "madam", "first", "chief", "managing", "assistant", "associate"}
@@ -375,6 +377,8 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
         name = _clean(ent.text)
         if not name or name.lower() in STOP or name.endswith(("'s", "’s")):
             continue
+        if name.lower().strip(".") in TITLE_PREFIX | HONORIFICS:
+            continue  # "the Minister ..., Hon.": a form of address, not a name
         if ent.end - ent.start == 1 and ent.start > 0 and doc[ent.start - 1].pos_ == "PROPN" and \
                 doc[ent.start - 1].text[:1].isupper() and not doc[ent.start - 1].ent_type_ == "PERSON":
             continue
@@ -634,6 +638,30 @@ def _antecedent(verb, pron):
     return None
 
 
+def _subtree_text(tok) -> str:
+    sub = list(tok.subtree)
+    return tok.doc[sub[0].i : sub[-1].i + 1].text
+
+
+def _witness_text(doc) -> str:
+    """The words of "in the presence of ...", "witnessed by ...": the people there look on, not sign."""
+    out = []
+    for t in doc:
+        if t.lower_ == "presence" and any(c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
+            out += [_subtree_text(c) for c in t.children if c.dep_ == "prep" and c.lower_ == "of"]
+            # "In the presence of A (...) and B (...), the two sides signed": up to the last comma before
+            # the signing verb (the parser often cuts the phrase at a parenthesis)
+            verb = next((x for x in doc[t.i + 1:] if x.tag_.startswith("VB") and
+                         (x.lower_ in SIGN_VERBS | OBJECT_VERBS or lemma(x) == "sign")), None)
+            if verb is not None:
+                commas = [x.i for x in doc[t.i:verb.i] if x.text == ","]
+                if commas:
+                    out.append(doc[t.i:commas[-1]].text)
+        if t.lower_ in ("witnessed", "attended") and t.tag_ == "VBN":
+            out += [_subtree_text(c) for c in t.children if c.dep_ == "agent"]
+    return " ".join(out)
+
+
 def _of_names(tok) -> list[str]:
     """"the cities of A and B" (a plural common noun): the names A and B."""
     if tok.pos_ != "NOUN" or tok.tag_ != "NNS":
@@ -816,6 +844,13 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                     title_words = [t.text for t in doc[lo2:h.i + 1]
                                    if not any(e.start <= t.i < e.end for e in orgs_before) and t.tag_ != "POS"]
                     named = [c for c in h.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+                    listed = []
+                    for c in named:  # "the three mayors, A of X, B of Y and C of Z"
+                        sub = list(c.subtree)
+                        listed += _people_in(doc, sub[0].i, sub[-1].i + 1)[0]
+                    if len(listed) > 1:
+                        people.extend(listed)
+                        continue
                     if named:  # "Acme's chief operating officer, Ann Lee,": she is the one
                         a, b = _np_bounds(named[0])
                         name = _clean(_span_text(doc, a, b))
@@ -843,6 +878,11 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if p:
                 parties.append(p)
         people = [p for p in people if p.name.lower() not in of_names]  # "Togo" of "the governments of ..."
+        seen_by = _witness_text(doc)
+        people = [p for p in people if not (p.named and p.name in seen_by)]  # "in the presence of A and B"
+        if headline:  # "Valtren Automotive inks deal with X": a headline names companies, not signatories
+            parties += [p.name for p in people if p.named]
+            people = []
         m.signatories = people
         named = {p.name.lower() for p in people if p.named}
         m.parties = _dedupe([x for x in parties if x.lower() not in named])
@@ -973,7 +1013,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 3  # 2: people's roles too (qa/roles.py); 3: the party and signatory checks of issue 13
+FACTS_VERSION = 4  # 2: people's roles too (qa/roles.py); 3, 4: the party, signatory and witness checks of issue 13
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1142,6 +1182,12 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     # name is that organisation
     people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
                                         any(_tokens(p.name) < _tokens(x) for x in parties))]
+    # "Valtren signed ...": a one-word "person" that is part of a party the article names is that party
+    for p in people:
+        if p.named and len(p.name.split()) == 1:
+            whole = [a for a in article_parties if _tokens(p.name) < _tokens(a)]
+            if whole:
+                parties = _dedupe(parties + whole[:1])
     people = _real_people(people, parties)
     parties = _real_parties([_referent(x, article_parties) for x in parties], people)
     if not parties and any(m.placeholder for m in cluster):
