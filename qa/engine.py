@@ -24,6 +24,18 @@ from .retrieve import Hit, search
 log = logging.getLogger(__name__)
 
 
+
+def _first_then(first: Citation, others: list[Citation], k: int) -> list[Citation]:
+    """``first`` as quote 1, then up to ``k - 1`` of ``others``, numbered in order; the short answer is
+    marked in the first quote only."""
+    out = [first] + others[: max(0, k - 1)]
+    for n, c in enumerate(out, 1):
+        c.n = n
+        if n > 1:
+            c.answer_start = c.answer_end = None
+            c.answer_spans = None
+    return out
+
 @dataclass
 class Trace:
     """Everything one question went through."""
@@ -418,12 +430,7 @@ class Engine:
         if spans:
             first.answer_spans = spans
             first.answer_start, first.answer_end = spans[0][0], spans[-1][1]
-        ans.citations = [first] + cites[: max(0, k - 1)]
-        for n, c in enumerate(ans.citations, 1):
-            c.n = n
-            if n > 1:
-                c.answer_start = c.answer_end = None
-                c.answer_spans = None
+        ans.citations = _first_then(first, cites, k)
         ans.answer = hit["answer"]
         return ans
 
@@ -456,10 +463,8 @@ class Engine:
         first = Citation(n=1, doc=doc_id, title=meta.get("title"), date=meta.get("date"), quote=got.quote,
                          start=got.start, end=got.end, score=float(ranked[0].score), answer_start=got.answer_start,
                          answer_end=got.answer_end, answer_spans=[[got.answer_start, got.answer_end]])
-        rest = [c for c in ans.citations if c.doc == doc_id and c.start != got.start][: max(0, k - 1)]
-        for n, c in enumerate(rest, 2):
-            c.n, c.answer_start, c.answer_end, c.answer_spans = n, None, None, None
-        return Answer(question=ans.question, answer=got.answer, citations=[first] + rest,
+        rest = [c for c in ans.citations if c.doc == doc_id and c.start != got.start]
+        return Answer(question=ans.question, answer=got.answer, citations=_first_then(first, rest, k),
                       resolved_question=ans.resolved_question, answer_type="article_" + slot)
 
     def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
@@ -478,12 +483,7 @@ class Engine:
         if fix["start"] != first.start:  # the person's title is in another sentence: cite that one first
             first = Citation(n=1, doc=first.doc, title=first.title, date=first.date, quote=fix["quote"],
                              start=fix["start"], end=fix["end"], score=first.score)
-            ans.citations = [first] + [c for c in ans.citations if c.start != fix["start"]][: max(0, k - 1)]
-            for n, c in enumerate(ans.citations, 1):
-                c.n = n
-                if n > 1:
-                    c.answer_start = c.answer_end = None
-                    c.answer_spans = None
+            ans.citations = _first_then(first, [c for c in ans.citations if c.start != fix["start"]], k)
         first.answer_start, first.answer_end = fix["title_start"], fix["title_end"]
         first.answer_spans = [[fix["title_start"], fix["title_end"]]]
         ans.answer = first.quote[fix["title_start"] - first.start : fix["title_end"] - first.start]

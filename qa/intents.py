@@ -17,7 +17,6 @@ SQuAD sample), and written with those numbers to ``models/intents/intents.json``
 """
 from __future__ import annotations
 
-import gzip
 import json
 import random
 from dataclasses import dataclass
@@ -29,9 +28,10 @@ from .config import PROJECT_ROOT
 
 DEFAULT_INTENTS = PROJECT_ROOT / "models" / "intents" / "intents.json"
 LABELS = ("other", "author", "source", "date", "signatories")
-#: Least probability of an article class (chosen on the held-out paraphrases and SQuAD questions of the
-#: fit report: 0.5 / 0.6 / 0.7 / 0.8 took 22 / 22 / 21 / 18 of 23 paraphrases right and 29 / 22 / 19 / 13
-#: of 4,000 SQuAD questions for article questions).
+#: Least probability of a class other than "other" for ``predict`` (chosen on the held-out paraphrases and
+#: SQuAD questions of the fit report, ``by_threshold`` in intents.json: 0.5 / 0.6 / 0.7 / 0.8 / 0.9 took
+#: 24 / 24 / 23 / 22 / 20 of 26 paraphrases right and 53 / 48 / 34 / 21 / 15 of 4,000 SQuAD questions for
+#: article or signatory questions).
 THRESHOLD = 0.7
 
 TOPICS = ["the bridge collapse", "the new vaccine", "the port deal", "the steel tariff", "the election result",
@@ -121,7 +121,8 @@ class IntentModel:
         return z / z.sum()
 
     def predict(self, vec: np.ndarray) -> tuple[str, float]:
-        """("author" | "source" | "date", p) when the question asks that about an article, else ("other", p)."""
+        """(class, p): "author" / "source" / "date" (about the article), "signatories" (who signed), when
+        its probability reaches ``threshold``; else ("other", P(other))."""
         p = self.probabilities(vec)
         i = int(p.argmax())
         if self.labels[i] != "other" and p[i] < self.threshold:
@@ -145,10 +146,9 @@ def asks_for_signatories(vec: np.ndarray) -> bool:
     return model is not None and "signatories" in model.labels and model.predict(vec)[0] == "signatories"
 
 
-def _squad_questions(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") if str(path).endswith(".gz") else open(path, encoding="utf-8") as f:
-        data = json.load(f)["data"]
-    return [qa["question"] for art in data for p in art["paragraphs"] for qa in p["qas"]]
+def squad_questions(articles: list[dict]) -> list[str]:
+    """Every question of SQuAD ``data`` articles (``qa.reader.squad.load_squad``)."""
+    return [qa["question"] for art in articles for p in art["paragraphs"] for qa in p["qas"]]
 
 
 #: Ways a topic with a name is said ("the Kestrel merger"), filled with SQuAD train article titles so
@@ -157,16 +157,14 @@ NAMED_TOPICS = ["the {n} deal", "the {n} merger", "{n}'s new contract", "the {n}
                 "the {n} project", "the protest at {n}", "{n}", "the {n} partnership", "the {n} strike"]
 
 
-def _titles(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") if str(path).endswith(".gz") else open(path, encoding="utf-8") as f:
-        return [a["title"].replace("_", " ") for a in json.load(f)["data"]]
-
-
 def training_set(squad: Path, n_squad: int, seed: int = 0, per_frame: int = 60
                  ) -> tuple[list[str], list[str], list[str]]:
     """(questions, labels, held-out SQuAD questions) for fitting and checking."""
+    from .reader.squad import load_squad
+
     rng = random.Random(seed)
-    titles = _titles(squad)
+    articles = load_squad(squad)
+    titles = [a["title"].replace("_", " ") for a in articles]
     texts, labels = [], []
     for label, frames in FRAMES.items():
         for f in frames:
@@ -174,7 +172,7 @@ def training_set(squad: Path, n_squad: int, seed: int = 0, per_frame: int = 60
             for t in topics:
                 texts.append(f.format(t=t))
                 labels.append(label)
-    qs = _squad_questions(squad)
+    qs = squad_questions(articles)
     rng.shuffle(qs)
     texts += qs[:n_squad]
     labels += ["other"] * n_squad

@@ -638,17 +638,13 @@ def _antecedent(verb, pron):
     return None
 
 
-def _subtree_text(tok) -> str:
-    sub = list(tok.subtree)
-    return tok.doc[sub[0].i : sub[-1].i + 1].text
-
-
 def _witness_text(doc) -> str:
     """The words of "in the presence of ...", "witnessed by ...": the people there look on, not sign."""
     out = []
     for t in doc:
         if t.lower_ == "presence" and any(c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
-            out += [_subtree_text(c) for c in t.children if c.dep_ == "prep" and c.lower_ == "of"]
+            out += [_span_text(doc, c.left_edge.i, c.right_edge.i + 1) for c in t.children
+                    if c.dep_ == "prep" and c.lower_ == "of"]
             # "In the presence of A (...) and B (...), the two sides signed": up to the last comma before
             # the signing verb (the parser often cuts the phrase at a parenthesis)
             verb = next((x for x in doc[t.i + 1:] if x.tag_.startswith("VB") and
@@ -658,7 +654,7 @@ def _witness_text(doc) -> str:
                 if commas:
                     out.append(doc[t.i:commas[-1]].text)
         if t.lower_ in ("witnessed", "attended") and t.tag_ == "VBN":
-            out += [_subtree_text(c) for c in t.children if c.dep_ == "agent"]
+            out += [_span_text(doc, c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "agent"]
     return " ".join(out)
 
 
@@ -745,6 +741,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
     """Every signing this parsed sentence reports."""
     out: list[Mention] = []
     seen_verbs: set[int] = set()
+    seen_by = _witness_text(doc)
     for trig, kind in _triggers(doc):
         m = Mention(sent=sent_index, strong=False, headline=headline)
         anchors = {trig.i}
@@ -878,7 +875,6 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if p:
                 parties.append(p)
         people = [p for p in people if p.name.lower() not in of_names]  # "Togo" of "the governments of ..."
-        seen_by = _witness_text(doc)
         people = [p for p in people if not (p.named and p.name in seen_by)]  # "in the presence of A and B"
         if headline:  # "Valtren Automotive inks deal with X": a headline names companies, not signatories
             parties += [p.name for p in people if p.named]
@@ -1113,7 +1109,7 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
 SPEAKER_WORDS = {"spokesperson", "spokesman", "spokeswoman", "spokespeople", "official", "officials", "source",
                  "sources", "representative", "representatives", "statement"}
 #: Last words that make a "party" the agreement itself ("Rail maintenance contract and farm loan signed").
-DEAL_WORDS = AGREEMENT_NOUNS | {"loan", "loans", "bond", "bonds", "concession", "concessions", "sale", "purchase"}
+DEAL_WORDS = AGREEMENT_NOUNS | {"loan", "loans", "bond", "bonds", "concessions", "sale", "purchase"}
 
 
 def _referent(name: str, article_parties: list[str]) -> str:

@@ -25,10 +25,11 @@ def main() -> None:
     args = ap.parse_args()
     from qa import articles
     from qa.embedder import Embedder
-    from qa.intents import _squad_questions
+    from qa.intents import squad_questions
+    from qa.reader.squad import load_squad
 
     emb = Embedder()
-    qs = _squad_questions(Path(args.data))
+    qs = squad_questions(load_squad(Path(args.data)))
     random.Random(0).shuffle(qs)
     squad = qs[2 * args.squad : 3 * args.squad]  # fit-intents used [0, n) to fit and [n, 2n) in its report
     files = sorted((ROOT / "eval").glob("questions_split_*.jsonl"))

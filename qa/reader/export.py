@@ -88,7 +88,8 @@ def model_from_int8(onnx_path: Path, layers: int | None = None):
             transposed = bool(keys)
             keys = keys or [k for k, v in params.items() if v.shape == arr.shape and np.array_equal(v, arr)]
             if len(keys) != 1:
-                raise ValueError(f"cannot tell which weight {name} of {onnx_path} is ({len(keys)} candidates)")
+                raise ValueError(f"cannot tell which weight {name} of {onnx_path} is ({len(keys)} candidates); "
+                                 "--reexport reads unfused int8 files only (one it wrote is already fused)")
             key = keys[0]
         w = weight(name).reshape(arr.shape)
         w = w.T if transposed else w

@@ -423,7 +423,11 @@ def reexport(folder: Path, data: Path, holdout: int, val_questions: int = 600) -
     (tmp / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     for name in ("reader.onnx", "reader.json", "MODEL_CARD.md"):
         os.replace(tmp / name, folder / name)
-    shutil.rmtree(folder / "work", ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        (folder / "work").rmdir()  # only when nothing else (a training run's checkpoints) is in it
+    except OSError:
+        pass
     return {"before": before, "after": after}
 
 
