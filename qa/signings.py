@@ -95,6 +95,7 @@ class Mention:
     date_text: str | None = None
     place: str | None = None
     subject: str | None = None  # "to cooperate on ..." after the agreement
+    summary: bool = False  # "has signed two supply deals this week": the article's signings counted
 
 
 @dataclass
@@ -239,6 +240,9 @@ def _agreement_text(tok) -> str | None:
             hi = max(hi, list(child.subtree)[-1].i + 1)
         break
     for t in doc[tok.i:hi]:
+        if t.dep_ == "prep" and t.lower_ in ("with", "between", "among", "by"):
+            hi = t.i  # "heads of agreement with X": X is a party, not the agreement's name
+            break
         if t.dep_ == "prep" and t.lower_ in ("in", "at") and any(
                 g.dep_ == "pobj" and g.ent_type_ in PLACE_LABELS for g in t.children):
             hi = t.i
@@ -505,9 +509,15 @@ def _all_triggers(doc):
                     objs += [g for g in c.children if g.dep_ == "pobj"]
             if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN"):
                 objs.append(tok.head)
-            if any(o.lower_ in AGREEMENT_NOUNS for o in objs):
+            if any(o.lower_ in AGREEMENT_NOUNS or _of_agreement(o) for o in objs):
                 out.append((tok, "verb"))
     return out
+
+
+def _of_agreement(tok) -> bool:
+    """"heads of agreement", "terms of agreement": a noun whose "of" names an agreement."""
+    return any(c.dep_ == "prep" and c.lower_ == "of" and any(g.dep_ == "pobj" and g.lower_ in AGREEMENT_NOUNS
+                                                              for g in c.children) for c in tok.children)
 
 
 def _agreement_of_verb(verb):
@@ -583,6 +593,8 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     whole = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ in ("ORG",)
                   and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()), None)
     if whole is not None:  # the parser split one organisation's name at its "and"
+        if whole[-1].lower_ == "of":  # "The Ministry of Education and Human Development of" + "the Republic ..."
+            return _clean(_span_text(tok.doc, whole.start, _of_tail(tok.doc, whole.end - 1)))
         return _clean(whole.text)
     if tok.ent_type_ in ("DATE", "TIME", "MONEY", "CARDINAL", "PERCENT") or \
             (tok.ent_type_ == "PERSON" and not any_entity):
@@ -592,7 +604,8 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
         if named:
             return _party_name(named[0], any_entity)
     lo, hi = _np_bounds(tok)
-    dashes = [t.i for t in tok.doc[lo:hi] if t.text in ("—", "–", "--") and t.i < hi - 1]
+    dashes = [t.i for t in tok.doc[lo:hi] if t.i < hi - 1 and (t.text in ("—", "–", "--") or (
+        t.text == "-" and t.whitespace_ and t.i > 0 and tok.doc[t.i - 1].whitespace_))]
     if dashes:  # "NAIROBI, March 3, 2025 — Kenya and Japan": the dateline is no part of the name
         lo = dashes[-1] + 1
         if tok.i < lo:
@@ -603,7 +616,68 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
         lower = [t.i for t in tok.doc[lo:tok.i] if t.text[:1].islower() and t.pos_ in ("NOUN", "ADJ", "VERB")]
         if lower:
             lo = lower[-1] + 1
-    return _clean(_span_text(tok.doc, lo, hi))
+    return _clean(_span_text(tok.doc, lo, _name_end(tok.doc, lo, hi)))
+
+
+#: Words that head an organisation's name: after "and", they start another organisation ("... and
+#: Songlan University"), where other capitalised words go on the one before ("University of Science and
+#: Technology").
+NAME_HEADS = {"ministry", "university", "company", "corporation", "corp", "group", "bank", "institute", "council",
+              "government", "department", "agency", "authority", "association", "club", "society", "ltd", "inc",
+              "co", "plc", "llc", "limited", "foundation", "school", "college", "commission", "fund", "board",
+              "office", "federation", "union", "city", "republic", "state", "municipality", "county", "province",
+              "academy", "centre", "center", "hospital", "port", "airport", "airlines", "holdings", "ag", "sa",
+              "asa", "gmbh", "bureau", "administration", "cooperative", "trust", "partners", "industries"}
+
+
+def _name_end(doc, lo: int, hi: int) -> int:
+    """Where the name doc[lo:hi] really ends: the parser stops an "of" name at its "and" or comma
+    ("Ministry of Education, Science and Innovation of the Portuguese Republic", "University of Science
+    and Technology"). The name goes on over capitalised words joined by "," and "and" when it has an
+    "of", the word before is no place or person ("Bank of China and Standard Chartered" are two), and
+    the words after start no other organisation ("the ...", "... University")."""
+    if not any(t.lower_ == "of" for t in doc[lo + 1:hi]):
+        return hi
+    j, end = hi, hi
+    while j < len(doc):
+        if doc[j - 1].ent_type_ in ("GPE", "PERSON", "NORP", "DATE"):
+            break
+        k = j
+        comma = k < len(doc) and doc[k].text == ","
+        if comma:
+            k += 1
+        conj = k < len(doc) and doc[k].lower_ == "and"
+        if conj:
+            k += 1
+        if k == j:
+            break
+        m = k
+        while m < len(doc) and m - k < 4 and doc[m].text[:1].isupper() and doc[m].lower_ not in DETERMINERS and \
+                doc[m].ent_type_ not in ("PERSON", "DATE", "GPE") and doc[m].lower_.strip(".") not in NAME_HEADS:
+            m += 1
+        if m == k or (m < len(doc) and doc[m].text[:1].isupper()):
+            break  # nothing capitalised, or a longer name that starts another organisation
+        j = m
+        if conj:
+            end = j  # a list inside the name ends at its "and"
+            if not (j < len(doc) and doc[j].text == ","):
+                break
+    return _of_tail(doc, end) if end > hi else hi  # "... and Human Development of the Republic of Mozambique"
+
+
+def _of_tail(doc, end: int) -> int:
+    """The end of a name that goes on at doc[end] with "of (the) Capitalised Words", as often as it does."""
+    while end + 1 < len(doc) and doc[end].lower_ == "of":
+        m = end + 1
+        if doc[m].lower_ == "the":
+            m += 1
+        n = m
+        while n < len(doc) and doc[n].text[:1].isupper():
+            n += 1
+        if n == m:
+            break
+        end = n
+    return end
 
 
 #: Common nouns that say the name after them is an organisation ("sportswear maker Altura Sports"),
@@ -686,6 +760,18 @@ def _purpose_parties(agr) -> list:
     return heads
 
 
+NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "multiple",
+                "dozens", "many"}
+
+
+def _counted(agr) -> bool:
+    """"two long-term supply deals", "12 agreements": signings counted, not one signing."""
+    if agr.tag_ not in ("NNS", "NNPS"):
+        return False
+    return any(c.dep_ in ("nummod", "amod", "quantmod") and
+               (c.lower_ in NUMBER_WORDS or (c.text.isdigit() and int(c.text) >= 2)) for c in agr.children)
+
+
 def _is_placeholder(tok) -> bool:
     if tok.pos_ == "PRON" and tok.lower_ in ("they", "we", "both", "all"):
         return True
@@ -759,7 +845,9 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 m.strong = False  # "the agreement signed on Monday ..."
             if agr is not None:
                 anchors.add(agr.i)
-                m.agreement = _agreement_text(agr)
+                # "It was signed by ...": the agreement of the sentence before, not one called "It"
+                m.agreement = None if agr.pos_ == "PRON" else _agreement_text(agr)
+                m.summary = _counted(agr)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
             if agr is not None:  # "a memorandum of understanding with X"
@@ -807,11 +895,13 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
         people: list[Signatory] = []
         parties: list[str] = list(parties_from_pronoun)
         of_names: set[str] = set()
-        for sh in subj_heads:
-            sub = list(sh.subtree)
-            lo, hi = sub[0].i, sub[-1].i + 1
-            found, covered = _people_in(doc, lo, hi)
+        # the subjects' words read together: a name the parser split between two subjects ("... and Seorin
+        # president Ko Min-jae signed") is still one name
+        bounds = [(min(t.i for t in sh.subtree), max(t.i for t in sh.subtree) + 1) for sh in subj_heads]
+        if bounds:
+            found, covered = _people_in(doc, min(a for a, _ in bounds), max(b for _, b in bounds))
             people.extend(found)
+        for sh in subj_heads:
             for h in _subject_chain(sh):
                 if _inside(h, covered):
                     continue
@@ -904,7 +994,15 @@ def _headline_mention(doc, sent_index: int) -> list[Mention]:
     if not m:
         return []
     left, right = text[: m.start()], text[m.end():]
-    parties = [p for p in (_clean(x) for x in re.split(r",|\band\b|&", left)) if p]
+    parts = [p for p in (_clean(x) for x in re.split(r",|\band\b|&", left)) if p]
+    parties: list[str] = []
+    for p in parts:  # "University of Science and Technology": one name, split again
+        if parties and " of " in parties[-1] and not p.lower().startswith("the ") and \
+                not any(w.lower().strip(".") in NAME_HEADS for w in p.split()):
+            joiner = " and " if re.search(re.escape(parties[-1]) + r"\s+(?:and|&)\s+" + re.escape(p), left) else ", "
+            parties[-1] = parties[-1] + joiner + p
+        else:
+            parties.append(p)
     if not parties or len(parties) > 4 or any(len(p.split()) > 8 for p in parties):
         return []
     agreement = _clean(re.split(r"\b(?:with|in|at|on)\b", right)[0])
@@ -975,6 +1073,11 @@ def _party_overlap(cluster: list[Mention], m: Mention) -> int:
 def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
     """Group the mentions of one article into events (same agreement → one event)."""
     clusters: list[list[Mention]] = []
+    # "X has signed two deals this week": a count of the article's signings, an event only when the
+    # article reports no single one
+    counted = [m for m in mentions if m.summary and not m.headline]
+    if len(counted) < len(mentions):
+        mentions = [m for m in mentions if m not in counted]
     strong = [m for m in mentions if (m.strong or m.signatories) and not m.headline]
     weak = [m for m in mentions if not ((m.strong or m.signatories) and not m.headline)]
     def near(c: list[Mention], m: Mention) -> int:  # the latest sentence of the cluster before the mention
@@ -1009,7 +1112,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 4  # 2: people's roles too (qa/roles.py); 3, 4: the party, signatory and witness checks of issue 13
+FACTS_VERSION = 5  # 2: people's roles too (qa/roles.py); 3, 4, 5: the party, signatory and witness checks of issue 13
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1117,7 +1220,17 @@ def _referent(name: str, article_parties: list[str]) -> str:
     if name.lower() not in ORG_DESCRIPTORS:
         return name
     kinds = [a for a in article_parties if a.lower() != name.lower() and name.lower() in a.lower().split()]
-    return kinds[0] if len(kinds) == 1 else name
+    if len(kinds) == 1:
+        return kinds[0]
+    if not kinds and article_parties and name.lower() in ARTICLE_SUBJECT_WORDS and \
+            not article_parties[0][:1].islower():
+        return article_parties[0]  # "the company" of an article about one company: the one it is about
+    return name
+
+
+#: Words that, with "the", stand for the organisation the article is about ("the company inked ...").
+ARTICLE_SUBJECT_WORDS = {"company", "firm", "group", "carmaker", "automaker", "retailer", "lender", "operator",
+                         "producer", "supplier", "manufacturer", "insurer", "airline", "carrier", "miner", "club"}
 
 
 def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
@@ -1174,6 +1287,7 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     parties: list[str] = []
     for m in sorted(cluster, key=lambda x: (not x.headline, x.sent)):
         parties = _dedupe(parties + m.parties)
+    body = _dedupe([p for m in cluster if not m.headline for p in m.parties])
     # "Altura chief executive Sofia Brandt" read as two people: a one-word "person" that starts a party's
     # name is that organisation
     people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
@@ -1186,10 +1300,14 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
                 parties = _dedupe(parties + whole[:1])
     people = _real_people(people, parties)
     parties = _real_parties([_referent(x, article_parties) for x in parties], people)
+    body = _real_parties([_referent(x, article_parties) for x in body], people)
+    if len(body) >= 2:  # "Mozambique and Portugal sign ...": a headline shortens the names the body gives
+        parties = [p for p in parties if p in body or any(_same_name(p, b) for b in body)]
     if not parties and any(m.placeholder for m in cluster):
         parties = list(article_parties)
-    if not parties:
-        parties = _dedupe([p.organization for p in people if p.organization])
+    if len(parties) < 2:  # "A, general manager of X, and B, dean of Y, signed": X and Y
+        orgs = _real_parties([p.organization for p in people if p.organization], people)
+        parties = _dedupe(parties + orgs) if parties else orgs
     # agreement: the most specific name
     names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
     agreement = max(names, key=lambda a: (len(_agreement_key(a)), -names.index(a)), default=None)

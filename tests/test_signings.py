@@ -203,17 +203,18 @@ def test_eval_signings_scores_the_dev_files():
     tests = evaluate_file(root / "eval" / "signings_tests.json")
     assert tests["right_parties_and_signatories"] >= 12 and tests["event_precision"] >= 0.9
     assert tests["event_recall"] >= 0.9
-    # splits D, E, F and G were written blind to the extractor (issue 13): D, E and F were then used to
-    # fix it, G only measured; these are floors at what they reached, so that a change that loses one shows
-    splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in "defg"}
+    # splits D to H were written blind to the extractor (issue 13): D, E, F and G were then used to
+    # fix it, H only measured (1 of 9 right); these are floors at what they reached, so that a change that loses one shows
+    splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in "defgh"}
     listed = set(json.loads((root / "eval" / "signings_tests.json").read_text())["docs"])
-    for k in "defg":
+    for k in "defgh":
         listed |= set(json.loads((root / "eval" / f"signings_split_{k}.json").read_text())["docs"])
     assert listed == {p.name for p in DATA.glob("*.txt")}  # every test article is in one of the files
     assert splits["d"]["right_parties_and_signatories"] >= 8 and splits["d"]["event_precision"] == 1.0
     assert splits["e"]["right_parties_and_signatories"] >= 4 and splits["e"]["event_precision"] == 1.0
     assert splits["f"]["right_parties_and_signatories"] >= 4 and splits["f"]["event_precision"] == 1.0
-    assert splits["g"]["right_parties_and_signatories"] >= 1 and splits["g"]["event_recall"] == 1.0
+    assert splits["g"]["right_parties_and_signatories"] >= 3 and splits["g"]["event_recall"] == 1.0
+    assert splits["h"]["right_parties_and_signatories"] >= 1 and splits["h"]["event_recall"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
