@@ -1075,9 +1075,9 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
     clusters: list[list[Mention]] = []
     # "X has signed two deals this week": a count of the article's signings, an event only when the
     # article reports no single one
-    counted = [m for m in mentions if m.summary and not m.headline]
-    if len(counted) < len(mentions):
-        mentions = [m for m in mentions if m not in counted]
+    single = [m for m in mentions if not (m.summary and not m.headline)]
+    if single:
+        mentions = single
     strong = [m for m in mentions if (m.strong or m.signatories) and not m.headline]
     weak = [m for m in mentions if not ((m.strong or m.signatories) and not m.headline)]
     def near(c: list[Mention], m: Mention) -> int:  # the latest sentence of the cluster before the mention
@@ -1287,7 +1287,6 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     parties: list[str] = []
     for m in sorted(cluster, key=lambda x: (not x.headline, x.sent)):
         parties = _dedupe(parties + m.parties)
-    body = _dedupe([p for m in cluster if not m.headline for p in m.parties])
     # "Altura chief executive Sofia Brandt" read as two people: a one-word "person" that starts a party's
     # name is that organisation
     people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
@@ -1300,14 +1299,15 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
                 parties = _dedupe(parties + whole[:1])
     people = _real_people(people, parties)
     parties = _real_parties([_referent(x, article_parties) for x in parties], people)
-    body = _real_parties([_referent(x, article_parties) for x in body], people)
+    body = _real_parties([_referent(x, article_parties) for m in cluster if not m.headline for x in m.parties],
+                         people)
     if len(body) >= 2:  # "Mozambique and Portugal sign ...": a headline shortens the names the body gives
         parties = [p for p in parties if p in body or any(_same_name(p, b) for b in body)]
     if not parties and any(m.placeholder for m in cluster):
         parties = list(article_parties)
     if len(parties) < 2:  # "A, general manager of X, and B, dean of Y, signed": X and Y
         orgs = _real_parties([p.organization for p in people if p.organization], people)
-        parties = _dedupe(parties + orgs) if parties else orgs
+        parties = _dedupe(parties + orgs)
     # agreement: the most specific name
     names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
     agreement = max(names, key=lambda a: (len(_agreement_key(a)), -names.index(a)), default=None)
