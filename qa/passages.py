@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 import syntok.segmenter as segmenter
 
 from .documents import Document
@@ -36,6 +38,11 @@ class Passage:
 MAX_SENTENCE_CHARS = 1500
 #: syntok reads a block in pieces of at most this many characters (cut at spaces).
 SEGMENT_CHARS = 20_000
+#: Titles written abbreviated before a name, after which syntok ends a sentence ("Hon.", "Col.",
+#: "Lt.", "Col. (Retd.)"): a sentence that ends in one goes on into the next.
+TITLE_ABBREVIATION_RE = re.compile(
+    r"(?:^|[\s(])(?:Hon|Rt|Lt|Gen|Col|Maj|Capt|Brig|Adm|Cmdr|Cdr|Sgt|Cpl|Rep|Sen|Gov|Amb|Rev|Insp|Supt|Pres|"
+    r"Prof|Dr|Mr|Mrs|Ms|Fr|Engr|Atty|Retd|Rtd|Mgr|Msgr)\.\)?$")
 
 
 def _pieces(text: str, lo: int, hi: int, size: int) -> list[tuple[int, int]]:
@@ -58,11 +65,18 @@ def split_block(block: Block) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for a, b in _pieces(text, 0, len(text), SEGMENT_CHARS):
         for paragraph in segmenter.analyze(text[a:b]):
+            joined: list[tuple[int, int]] = []
             for sent in paragraph:
                 toks = [t for t in sent if t.value]
                 if not toks:
                     continue
                 s, e = a + toks[0].offset, a + toks[-1].offset + len(toks[-1].value)
+                if joined and (TITLE_ABBREVIATION_RE.search(text[joined[-1][0]:joined[-1][1]])
+                               or text[s] in "—–"):  # "MARROWDALE, Ont. — Nurses ...": no sentence starts so
+                    joined[-1] = (joined[-1][0], e)
+                else:
+                    joined.append((s, e))
+            for s, e in joined:
                 for ps, pe in _pieces(text, s, e, MAX_SENTENCE_CHARS):
                     while pe > ps and text[pe - 1].isspace():
                         pe -= 1

@@ -45,8 +45,13 @@ AGREEMENT_NOUNS = {"agreement", "agreements", "deal", "deals", "contract", "cont
                    "programme", "program", "plan", "initiative", "concession", "licence", "license", "guarantee",
                    "commitment", "undertaking", "loi", "mou", "consensus", "cooperation", "collaboration",
                    "partnerships", "frameworks", "letters", "orders", "bills", "laws", "acts", "plans", "moas"}
+#: What a signing verb signs ("the 15-year facility was signed"): an agreement, or a deal named by
+#: what it is for.
+SIGNED_NOUNS = AGREEMENT_NOUNS | {"loan", "loans", "facility", "facilities", "sponsorship", "twinning", "offtake",
+                                  "bond", "bonds", "concessions", "mandate"}
 #: Forms of address that the parser may take for a name.
-HONORIFICS = {"hon", "honourable", "honorable", "excellency", "his excellency", "her excellency", "sir", "dame"}
+HONORIFICS = {"hon", "honourable", "honorable", "excellency", "his excellency", "her excellency", "sir", "dame",
+              "col", "gen", "lt", "maj", "capt", "brig", "adm", "sgt", "cpl", "cmdr", "rev", "amb", "sen", "rep", "gov"}
 #: Words before a name that are part of a title, not of an organisation ("Vice", "Deputy").
 TITLE_PREFIX = {"vice", "deputy", "senior", "junior", "acting", "interim", "executive", "general", "mr", "mrs", "ms",
                 "dr", "prof", "professor", "sir", "madam", "first", "chief", "managing", "assistant", "associate"}
@@ -168,12 +173,19 @@ def _span_text(doc, lo: int, hi: int) -> str:
 def _np_bounds(tok, exclude_deps=("conj", "cc", "appos", "relcl", "acl", "punct", "advcl")):
     """The noun phrase headed by ``tok`` without coordinated/appositive/clausal children."""
     lo, hi = tok.i, tok.i + 1
+    # a word the parser hung on the head after its "and" ("A and the B, Local 214" with "Local" on A)
+    # is no part of A
+    cut = min((c.i for c in tok.children if c.dep_ in ("cc", "conj") and c.i > tok.i), default=len(tok.doc))
+    # "of A and the B": a new noun phrase after "and the", whatever the parser hung it on
+    cut = min([cut] + [t.i - 1 for t in tok.subtree if t.i > tok.i + 1 and t.dep_ == "conj" and _after_and_the(t)])
     for child in tok.children:
-        if child.dep_ in exclude_deps:
+        if child.dep_ in exclude_deps or child.i > cut:
             continue
         if child.dep_ == "prep" and child.lower_ in {"with", "between", "among", "in", "at", "on", "during"}:
             continue
-        sub = list(child.subtree)
+        sub = [t for t in child.subtree if t.i < cut or t.i < tok.i]
+        if not sub:
+            continue
         lo = min(lo, sub[0].i)
         hi = max(hi, sub[-1].i + 1)
     # keep the span contiguous around the head
@@ -202,7 +214,17 @@ def _subject_chain(tok) -> list:
         for c in h.children:
             if c.dep_ == "appos" and c.pos_ == "PROPN":
                 out += [x for x in _conj_chain(c) if x not in out]
+        # "The Municipality of A and the B Government": the parser hung B on A, inside the "of"
+        out += [x for x in h.subtree if x.dep_ == "conj" and x.i > h.i and x.pos_ == "PROPN" and _after_and_the(x)
+                and x not in out]
     return out
+
+
+def _after_and_the(tok) -> bool:
+    """Whether ``tok``'s noun phrase starts with "and the" ("... and the Gwangseong City Government")."""
+    lo = min(t.i for t in tok.subtree)
+    doc = tok.doc
+    return lo >= 1 and doc[lo].lower_ == "the" and doc[lo - 1].lower_ == "and"
 
 
 def _clause_verb(tok):
@@ -495,7 +517,7 @@ def _all_triggers(doc):
                 if any(c.dep_ == "prt" for c in tok.children):
                     continue  # "signed up", "signed off"
                 obj = _agreement_of_verb(tok)
-                if obj is not None and obj.pos_ == "NOUN" and obj.lower_ not in AGREEMENT_NOUNS and \
+                if obj is not None and obj.pos_ == "NOUN" and obj.lower_ not in SIGNED_NOUNS and \
                         obj.ent_type_ not in ("LAW", "WORK_OF_ART") and \
                         not any(c.lower_ in AGREEMENT_NOUNS for c in obj.children if c.dep_ == "compound"):
                     continue  # "signed the guest book", "signed autographs"
@@ -550,6 +572,14 @@ def _subjects_of(verb):
         for c in verb.children:
             if c.dep_ == "agent":
                 return [g for g in c.children if g.dep_ == "pobj"], True
+        # "signed at the bank's office by the lender's president, A, and B": the parser hung the "by" on
+        # the place; a "by" of the verb's own clause that names a person is the agent
+        for t in verb.subtree:
+            if t.dep_ == "prep" and t.lower_ == "by" and _clause_verb(t) == verb:
+                heads = [g for g in t.children if g.dep_ == "pobj"]
+                if heads and any(x.ent_type_ == "PERSON" or x.lower_ in ROLE_WORDS
+                                 for h in heads for x in h.subtree):
+                    return heads, True
         return [], True
     cur = verb
     for _ in range(4):
@@ -591,7 +621,9 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     if tok.pos_ == "PRON" or tok.lower_ in PLACEHOLDER_WORDS:
         return None
     whole = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ in ("ORG",)
-                  and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()), None)
+                  and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()
+                  and not any(t.lower_ == "and" and t.i + 1 < e.end and t.nbor().lower_ in DETERMINERS
+                              for t in e)), None)  # "A and the B" is two
     if whole is not None:  # the parser split one organisation's name at its "and"
         if whole[-1].lower_ == "of":  # "The Ministry of Education and Human Development of" + "the Republic ..."
             return _clean(_span_text(tok.doc, whole.start, _of_tail(tok.doc, whole.end - 1)))
@@ -745,6 +777,11 @@ def _of_names(tok) -> list[str]:
     return out
 
 
+#: "a deal to set up a Centre of Excellence": what the agreement makes is no party to it.
+MAKING_VERBS = {"set", "establish", "create", "build", "open", "launch", "develop", "form", "found", "start",
+                "construct", "host"}
+
+
 def _purpose_parties(agr) -> list:
     """Organisations the agreement's purpose clause names ("a deal to supply engines to Y", "a deal to
     supply Y with power")."""
@@ -755,7 +792,8 @@ def _purpose_parties(agr) -> list:
             for g in c.children:
                 if g.dep_ in ("dative", "prep") and g.lower_ in ("to", "with", "for"):
                     heads += [x for x in g.children if x.dep_ == "pobj" and x.ent_type_ in ("ORG", "GPE", "NORP")]
-                elif g.dep_ in ("dobj", "dative") and g.pos_ == "PROPN" and g.ent_type_ not in ("PERSON", "DATE"):
+                elif g.dep_ in ("dobj", "dative") and g.pos_ == "PROPN" and g.ent_type_ not in ("PERSON", "DATE") \
+                        and lemma(c).lower() not in MAKING_VERBS:
                     heads.append(g)
     return heads
 
@@ -821,6 +859,27 @@ def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
             if place:
                 break
     return date_text, place
+
+
+#: Words after the people of "signed by A and B" that start another clause.
+CLAUSE_BREAKS = {";", "while", "whereas", "who", "which", "said", "says", "after", "before", "as", "when", "in",
+                 "at", "on", "during", "with", "following", "witnessed", "watched", "under"}
+
+
+def _agent_end(doc, by: int) -> int:
+    """Where the people named after "by" end: the first clause break after the first name, else the
+    sentence's end."""
+    i = by + 1
+    seen_name = False
+    while i < len(doc):
+        t = doc[i]
+        if seen_name and t.lower_ in CLAUSE_BREAKS and t.ent_type_ != "PERSON":
+            return i
+        if t.text == "." and i == len(doc) - 1:
+            return i
+        seen_name = seen_name or t.ent_type_ == "PERSON"
+        i += 1
+    return len(doc)
 
 
 def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> list[Mention]:
@@ -898,6 +957,10 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
         # the subjects' words read together: a name the parser split between two subjects ("... and Seorin
         # president Ko Min-jae signed") is still one name
         bounds = [(min(t.i for t in sh.subtree), max(t.i for t in sh.subtree) + 1) for sh in subj_heads]
+        if bounds and kind == "verb" and passive and subj_heads[0].head.lower_ == "by":
+            # "sealed ... by club chairman A and Quaylink co-founder and chief executive B": the people
+            # after "by" up to the clause's end, where the parser lost the second one
+            bounds.append((bounds[0][0], _agent_end(doc, subj_heads[0].head.i)))
         if bounds:
             found, covered = _people_in(doc, min(a for a, _ in bounds), max(b for _, b in bounds))
             people.extend(found)
@@ -1041,21 +1104,28 @@ def _same_name(a: str, b: str) -> bool:
 # merging the mentions of one article
 
 def _agreement_key(text: str | None) -> set[str]:
-    return {t for t in _tokens(text) if t not in GENERIC_AGREEMENT}
+    """The words that tell one agreement from another (not "agreement", "$145", "15-year", "million")."""
+    return {t for t in _tokens(text) if t not in GENERIC_AGREEMENT and not any(ch.isdigit() for ch in t)
+            and t not in NUMBER_WORDS | {"million", "billion", "trillion", "year", "years"}
+            and not re.fullmatch(r"[a-z]+-(?:year|month|week|day)s?", t)}
 
 
 def _compatible(cluster: list[Mention], m: Mention) -> bool:
     key = set().union(*(_agreement_key(c.agreement) for c in cluster))
     mk = _agreement_key(m.agreement)
+    cp = [p for c in cluster for p in c.parties]
+    if m.signatories and not m.parties and cp and not any(c.signatories for c in cluster):
+        return True  # "The 15-year facility was signed by A and B": who signed the deal before
+    cp = [p for p in cp if p[:1].isupper()]  # "their union and employer": descriptions tell no event apart
+    m_parties = [p for p in m.parties if p[:1].isupper()]
     if key and mk and not (mk <= key or key <= mk):
         return False
     people = {p.name.lower() for c in cluster for p in c.signatories}
     if people and m.signatories and not people & {p.name.lower() for p in m.signatories} and mk and mk != key:
         return False  # other people signing a differently named agreement
-    cp = [p for c in cluster for p in c.parties]
-    if m.strong and cp and m.parties and not any(_same_name(a, b) for a in cp for b in m.parties):
+    if m.strong and cp and m_parties and not any(_same_name(a, b) for a in cp for b in m_parties):
         return False
-    if m.strong and mk and not mk <= key and cp and any(not any(_same_name(a, b) for a in cp) for b in m.parties):
+    if m.strong and mk and not mk <= key and cp and any(not any(_same_name(a, b) for a in cp) for b in m_parties):
         return False  # another kind of agreement with a party this one does not have: another signing
     return True
 
@@ -1112,7 +1182,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 5  # 2: people's roles too (qa/roles.py); 3, 4, 5: the party, signatory and witness checks of issue 13
+FACTS_VERSION = 6  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1132,6 +1202,25 @@ def extract_document(doc_id: str, meta: dict, sent_texts: list[str], sent_quotes
     return extract_signings(view)
 
 
+#: A wire story's dateline before its first sentence: "NAIROBI, July 8 (Equator Wire) - ", "PUNE, Sept 18 – ",
+#: "LUSAKA, 21 May 2025 – ", "GENEVA (Reuters) — ": a city in capitals, maybe a date or a country, maybe
+#: the agency, then a dash between spaces.
+DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’\- ]*[A-Z.](?:,[^–—()]{1,40}?)?(?:\s*\([^()]{1,40}\))?\s+(?:-{1,2}|–|—)\s+")
+
+
+#: "Col. (Retd.) A. Patil": a retired officer's mark, which the parser takes for a name of its own.
+RETIRED_RE = re.compile(r"\s\((?:Retd|Rtd|Ret|retd|rtd|ret)\.?\)(?=\s)")
+
+
+def for_parsing(text: str) -> str:
+    """``text`` as the extractor parses it: without a leading dateline (whose city and agency are no
+    party of the signing) and without "(Retd.)" after a title."""
+    m = DATELINE_RE.match(text)
+    if m and m.end() < len(text):
+        text = text[m.end():]
+    return RETIRED_RE.sub("", text)
+
+
 def extract_signings(data) -> list[SigningEvent]:
     """Every signing event of the loaded index ``data`` (a :class:`qa.store.IndexData`)."""
     from .nlp import bounded, get_nlp
@@ -1142,7 +1231,7 @@ def extract_signings(data) -> list[SigningEvent]:
         by_doc.setdefault(int(data.sent_doc[i]), []).append(i)
     candidates = [i for i in range(n) if CANDIDATE_RE.search(data.sent_texts[i])]
     # parsed directly (not through the shared cache, which a large corpus would only churn)
-    texts = [bounded(data.sent_texts[i]) for i in candidates]
+    texts = [bounded(for_parsing(data.sent_texts[i])) for i in candidates]
     parsed = dict(zip(candidates, get_nlp().pipe(texts, batch_size=64))) if texts else {}
     events: list[SigningEvent] = []
     for d, sents in sorted(by_doc.items()):
@@ -1205,7 +1294,65 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
         if ev.date is None and ev.date_source is None and meta.get("date"):
             ev.date, ev.date_source = meta.get("date"), "article date"
     _fill_titles(data, sents, built)
+    text = " ".join(data.sent_texts[i] for i in sents)
+    for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
+        ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
+                              for p in ev.parties])
+        ev.signatories = _titled_people(ev.signatories, ev.parties)
     return built
+
+
+#: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").
+LEGAL_FORM_RE = re.compile(r"(?:Limited|Ltd\.?|S\.A\.?|SA|Inc\.?|Co\.|Corp\.?|PLC|Plc|LLC|GmbH|AG|N\.V\.|NV|B\.V\.|"
+                           r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj)$")
+
+
+def _legal_whole(name: str, text: str) -> str:
+    """"Chemicals S.A." of "Salares Andinos Lithium and Chemicals S.A.": a company's name that the
+    parser cut at its "and" (the words before it carry no legal form of their own) is the whole name."""
+    if not LEGAL_FORM_RE.search(name):
+        return name
+    m = re.search(r"((?:[A-Z][\w.’'-]*\s){1,4})and\s" + re.escape(name), text)
+    if not m or LEGAL_FORM_RE.search(m.group(1).strip()):
+        return name
+    words = m.group(1).split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    return " ".join(words + ["and", name]) if words else name
+
+
+def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signatory]:
+    """Signatories with a form of address moved into the title ("Gen. Asad Khan" is Asad Khan), none
+    that is only one ("Hon"), none twice, and none that is part of a party's name."""
+    out: list[Signatory] = []
+    for p in people:
+        words = p.name.split()
+        lead = []
+        while len(words) > 1 and words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof"}:
+            lead.append(words.pop(0))
+        if p.named and (not words or words[0].lower().strip(".") in HONORIFICS):
+            continue
+        if lead:
+            p = Signatory(name=" ".join(words), title=p.title or " ".join(lead), organization=p.organization,
+                          named=p.named)
+        if p.named and any(_tokens(p.name) < _tokens(x) for x in parties):
+            continue
+        same = next((o for o in out if o.name.lower() == p.name.lower()), None)
+        if same is None:
+            out.append(p)
+        else:
+            same.title = same.title or p.title
+            same.organization = same.organization or p.organization
+    return out
+
+
+def _expanded(name: str, text: str, names: list[str]) -> str:
+    """An abbreviation the article defines ("Full Name (ABBR)") as the full name, else ``name``."""
+    if not (name.isupper() and 2 <= len(name) <= 8 and f"({name})" in text):
+        return name
+    before = text[:text.index(f"({name})")].rstrip()
+    full = [n for n in names if n != name and before.endswith(n)]
+    return max(full, key=len) if full else name
 
 
 #: Last words that make a "party" a person speaking for it ("a Teravine spokesperson").

@@ -30,6 +30,17 @@ def test_split_block_spans_are_sentences():
                                              "Was it final?", "Yes."]
 
 
+def test_a_title_abbreviation_or_a_dash_starts_no_sentence():
+    # syntok ends a sentence after "Hon.", "Lt." and "(Retd.)", and after "Ont." of a dateline
+    text = ("The minister, Hon. Chipo Banda, signed it. It was signed by Lt. Gen. Musa Ali and Col. (Retd.) "
+            "Tom Oko of the army. MARROWDALE, Ont. — Nurses signed a contract. Next one.")
+    spans = split_block(Block(text, 0))
+    assert [text[s:e] for s, e in spans] == [
+        "The minister, Hon. Chipo Banda, signed it.",
+        "It was signed by Lt. Gen. Musa Ali and Col. (Retd.) Tom Oko of the army.",
+        "MARROWDALE, Ont. — Nurses signed a contract.", "Next one."]
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "seeds").glob("*.txt")), ids=lambda p: p.name[:3])
 def test_seed_sentences_are_exact_slices(path):
     doc = load_document(path, path.parent)
