@@ -177,7 +177,8 @@ def _np_bounds(tok, exclude_deps=("conj", "cc", "appos", "relcl", "acl", "punct"
     # is no part of A
     cut = min((c.i for c in tok.children if c.dep_ in ("cc", "conj") and c.i > tok.i), default=len(tok.doc))
     # "of A and the B": a new noun phrase after "and the", whatever the parser hung it on
-    cut = min([cut] + [t.i - 1 for t in tok.subtree if t.i > tok.i + 1 and t.dep_ == "conj" and _after_and_the(t)])
+    cut = min([cut] + [min(x.i for x in t.subtree) - 1 for t in tok.subtree
+                       if t.i > tok.i + 1 and t.dep_ == "conj" and _after_and_the(t)])
     for child in tok.children:
         if child.dep_ in exclude_deps or child.i > cut:
             continue
@@ -411,7 +412,10 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
         title, org = _describe(doc, ent, lo, hi, stops)
         rng = None
         if ent.end < hi and doc[ent.end].text == ",":
-            rng = (ent.end, _desc_end(doc, ent.end + 1, hi, stops) + 1)
+            end = _desc_end(doc, ent.end + 1, hi, stops) + 1
+            if end - 1 in stops and end - 2 > ent.end and doc[end - 2].lower_ in ("and", "by"):
+                end -= 1  # "A, and by B": B's name is no part of A's title
+            rng = (ent.end, end)
         elif ent.end + 1 < hi and doc[ent.end].lower_ in ("of", "from"):
             pobj = [g for g in doc[ent.end].children if g.dep_ == "pobj"]
             if pobj and (pobj[0].pos_ == "PROPN" or pobj[0].ent_type_ in ORG_LABELS):
@@ -557,7 +561,8 @@ def _agreement_of_verb(verb):
             cands.append(c)
         if c.dep_ == "prep" and c.lower_ == "into":
             cands += [g for g in c.children if g.dep_ == "pobj"]
-    if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+    if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN") and \
+            not (verb.dep_ == "acl" and not passive and _is_person(verb.head)):  # "His counterpart, ..., signed"
         cands.append(verb.head)
     for c in cands:
         if c.pos_ in ("NOUN", "PROPN") and c.lower_ not in ("it", "that", "which"):
@@ -565,9 +570,18 @@ def _agreement_of_verb(verb):
     return cands[0] if cands else None
 
 
+def _is_person(tok) -> bool:
+    """A person's name or a title word ("Minister", "Achucarro")."""
+    return tok.ent_type_ == "PERSON" or tok.lower_ in ROLE_WORDS or bool(lemma(tok)) and lemma(tok).lower() in ROLE_WORDS
+
+
 def _subjects_of(verb):
     """Subject heads (active) or agent heads (passive) of a signing verb, following conjoined verbs."""
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    if verb.dep_ == "acl" and not passive and _is_person(verb.head):
+        # "Paraguay's Minister of Agriculture, Dr. R. Benitez, signed for his government": the parser
+        # made the verb a clause of the person
+        return [verb.head], False
     if passive or verb.dep_ == "acl":
         for c in verb.children:
             if c.dep_ == "agent":
@@ -581,6 +595,11 @@ def _subjects_of(verb):
                                  for h in heads for x in h.subtree):
                     return heads, True
         return [], True
+    if verb.dep_ == "csubj" and lemma(verb.head).lower() == "be":
+        # "Signing for the town was Mayor A": the one it was
+        attrs = [c for c in verb.head.children if c.dep_ == "attr"]
+        if attrs:
+            return attrs, False
     cur = verb
     for _ in range(4):
         subj = [c for c in cur.children if c.dep_ in ("nsubj", "csubj")]
@@ -906,6 +925,9 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 anchors.add(agr.i)
                 # "It was signed by ...": the agreement of the sentence before, not one called "It"
                 m.agreement = None if agr.pos_ == "PRON" else _agreement_text(agr)
+                if agr.pos_ == "NOUN" and agr.lower_ not in SIGNED_NOUNS and agr.text[:1].islower() and \
+                        not any(c.lower_ in SIGNED_NOUNS for c in agr.children if c.dep_ in ("compound", "amod")):
+                    m.agreement = None  # "put pen to paper on the pitch": a place, not what they signed
                 m.summary = _counted(agr)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
@@ -1205,7 +1227,8 @@ def extract_document(doc_id: str, meta: dict, sent_texts: list[str], sent_quotes
 #: A wire story's dateline before its first sentence: "NAIROBI, July 8 (Equator Wire) - ", "PUNE, Sept 18 – ",
 #: "LUSAKA, 21 May 2025 – ", "GENEVA (Reuters) — ": a city in capitals, maybe a date or a country, maybe
 #: the agency, then a dash between spaces.
-DATELINE_RE = re.compile(r"^[A-Z][A-Z.'’\- ]*[A-Z.](?:,[^–—()]{1,40}?)?(?:\s*\([^()]{1,40}\))?\s+(?:-{1,2}|–|—)\s+")
+DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_][^\W\d_.'’\- ]*(?:[.'’\- ]+[^\W\d_]+)*\.?)(?:,[^–—()]{1,40}?)?"
+                         r"(?:\s*\([^()]{1,40}\))?\s+(?:-{1,2}|–|—)\s+")
 
 
 #: "Col. (Retd.) A. Patil": a retired officer's mark, which the parser takes for a name of its own.
@@ -1216,7 +1239,7 @@ def for_parsing(text: str) -> str:
     """``text`` as the extractor parses it: without a leading dateline (whose city and agency are no
     party of the signing) and without "(Retd.)" after a title."""
     m = DATELINE_RE.match(text)
-    if m and m.end() < len(text):
+    if m and m.end() < len(text) and m.group("city").isupper():
         text = text[m.end():]
     return RETIRED_RE.sub("", text)
 
