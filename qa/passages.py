@@ -72,7 +72,7 @@ def split_block(block: Block) -> list[tuple[int, int]]:
                     continue
                 s, e = a + toks[0].offset, a + toks[-1].offset + len(toks[-1].value)
                 if joined and (TITLE_ABBREVIATION_RE.search(text[joined[-1][0]:joined[-1][1]])
-                               or text[s] in "—–"):  # "MARROWDALE, Ont. — Nurses ...": no sentence starts so
+                               or text[s] in "—–" or text[s:s + 2] == "- "):  # "MARROWDALE, Ont. — Nurses ..."
                     joined[-1] = (joined[-1][0], e)
                 else:
                     joined.append((s, e))

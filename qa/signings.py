@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CANDIDATE_RE = re.compile(
     r"\b(?:sign(?:s|ed|ing)?|co-?sign(?:s|ed|ing)?|ink(?:s|ed|ing)?|seal(?:s|ed|ing)?|conclud(?:e|es|ed|ing)|"
     r"clinch(?:es|ed|ing)?|enter(?:s|ed|ing)?\s+into|struck|strikes?|signator(?:y|ies)|signatures?|"
-    r"names?\s+to|pen\s+to\s+paper)\b", re.I)
+    r"names?\s+to|pen\s+to\s+paper|represented\s+by)\b", re.I)
 
 SIGN_VERBS = {"sign", "signed", "signs", "signing", "cosign", "co-sign", "countersign", "countersigned"}
 #: Verbs that count as a signing only with an agreement-like object.
@@ -51,7 +51,9 @@ SIGNED_NOUNS = AGREEMENT_NOUNS | {"loan", "loans", "facility", "facilities", "sp
                                   "bond", "bonds", "concessions", "mandate"}
 #: Forms of address that the parser may take for a name.
 HONORIFICS = {"hon", "honourable", "honorable", "excellency", "his excellency", "her excellency", "sir", "dame",
-              "col", "gen", "lt", "maj", "capt", "brig", "adm", "sgt", "cpl", "cmdr", "rev", "amb", "sen", "rep", "gov"}
+              "col", "gen", "lt", "maj", "capt", "brig", "adm", "sgt", "cpl", "cmdr", "rev", "amb", "sen", "rep", "gov",
+              "h.e", "datuk", "dato", "dato'", "datin", "tan sri", "tun", "haji", "hajjah", "alhaji", "sheikh",
+              "eng", "engr", "shri", "smt"}
 #: Words before a name that are part of a title, not of an organisation ("Vice", "Deputy").
 TITLE_PREFIX = {"vice", "deputy", "senior", "junior", "acting", "interim", "executive", "general", "mr", "mrs", "ms",
                 "dr", "prof", "professor", "sir", "madam", "first", "chief", "managing", "assistant", "associate"}
@@ -391,13 +393,23 @@ def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
     return _clean(_span_text(doc, lo, hi)), None
 
 
+def _whole_name(doc, ent, hi: int):
+    """The name with the rest of a double-barrelled surname the model left out ("Katarzyna Wróbel" of
+    "Katarzyna Wróbel-Zielińska")."""
+    end = ent.end
+    while end + 1 < hi and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_ \
+            and doc[end + 1].text[:1].isupper():
+        end += 2
+    return doc[ent.start:end] if end != ent.end else ent
+
+
 def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, int]]]:
     """Named people in doc[lo:hi] with titles, and the token ranges they and their titles cover.
 
     "Ana Ruiz of Veltra Bank" gives Veltra Bank as her organisation; a "name" inside another person's
     description ("Yawovi Tchalla, Minister of Water of Togo", "Ingrid Castellanos, Fenwick Agritech's
     founder") is part of that description, not a second person."""
-    spans = _person_spans(doc, lo, hi)
+    spans = [_whole_name(doc, e, hi) for e in _person_spans(doc, lo, hi)]
     stops = {t for e in spans for t in range(e.start, e.end)}
     items = []
     for ent in spans:
@@ -473,6 +485,8 @@ def _unreal(verb) -> bool:
     sign", "hoped to sign", "will sign", "could sign"."""
     if any(c.dep_ == "neg" for c in verb.children):
         return True
+    if any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("neither", "none", "nobody", "nor") for c in verb.children):
+        return True  # "Neither signed the document"
     if any(c.dep_ in ("aux",) and c.lower_ in ("will", "would", "could", "may", "might", "should", "shall", "must",
                                                "'ll") for c in verb.children):
         return True
@@ -509,9 +523,28 @@ def _triggers(doc):
     return [(tok, kind) for tok, kind in _all_triggers(doc) if kind != "verb" or not _unreal(tok)]
 
 
+#: Subjects of "X was represented by A" that make A a signatory in a sentence that reports no signing
+#: itself ("The Polish side was represented by Deputy Minister A").
+SIDE_WORDS = {"side", "sides", "party", "parties", "delegation", "government"}
+
+
+def _represented(tok) -> bool:
+    """"... while the fund was represented by its managing director, A": a passive "represented" whose
+    "by" names a person."""
+    if tok.lower_ != "represented" or not any(c.dep_ == "auxpass" for c in tok.children):
+        return False
+    by = next((c for c in tok.children if c.dep_ == "agent"), None)
+    return by is not None and any(x.ent_type_ == "PERSON" for x in tok.doc[by.i + 1:_agent_end(tok.doc, by.i)])
+
+
 def _all_triggers(doc):
     out = []
+    signing = False
+    represented = []
     for tok in doc:
+        if _represented(tok):
+            represented.append(tok)
+            continue
         if _signature_verb(tok):
             out.append((tok, "verb"))
             continue
@@ -537,6 +570,11 @@ def _all_triggers(doc):
                 objs.append(tok.head)
             if any(o.lower_ in AGREEMENT_NOUNS or _of_agreement(o) for o in objs):
                 out.append((tok, "verb"))
+    signing = bool(out)
+    for tok in represented:  # who signed for the other side, in a sentence that reports the signing or alone
+        subj = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        if signing or any(c.lower_ in SIDE_WORDS for c in subj):
+            out.append((tok, "verb"))
     return out
 
 
@@ -915,7 +953,12 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 continue
             seen_verbs.add(trig.i)
             subj_heads, passive = _subjects_of(trig)
-            agr = _agreement_of_verb(trig)
+            if subj_heads and not passive:  # "A put his signature to the contract alongside B, ..."
+                subj_heads = subj_heads + [g for c in trig.subtree if c.dep_ == "prep" and c.lower_ == "alongside"
+                                           and _clause_verb(c) == trig for g in c.children
+                                           if g.dep_ == "pobj" and g.ent_type_ == "PERSON"]
+            represented = _represented(trig)
+            agr = None if represented else _agreement_of_verb(trig)
             m.strong = bool(subj_heads) or trig.dep_ in ("ROOT", "conj", "relcl", "ccomp") or passive
             if trig.dep_ in ("pcomp", "acomp") and not subj_heads:
                 m.strong = False  # "congratulated them on signing ..."
@@ -931,6 +974,9 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
                 m.summary = _counted(agr)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
+            if represented:  # "the fund was represented by A": the fund is the party
+                m.strong = False
+                party_heads += [c for c in trig.children if c.dep_ == "nsubjpass"]
             if agr is not None:  # "a memorandum of understanding with X"
                 for c in agr.children:
                     if c.dep_ == "prep" and c.lower_ == "of":
@@ -1300,6 +1346,11 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     built = [_build_event(data, doc_id, meta, c, article_parties) for c in clusters]
     # "Two deals were signed during the forum": an event that names no party and no one says nothing
     keep = [i for i, ev in enumerate(built) if ev.parties or ev.signatories]
+    # "... and the project's agency a deal with a British engineering firm": an event that only describes
+    # its parties, beside events that name theirs, is a summary of one of them
+    named = [i for i in keep if built[i].signatories or any(not p.split()[-1][:1].islower() for p in built[i].parties)]
+    if named:
+        keep = named
     built, clusters = [built[i] for i in keep], [clusters[i] for i in keep]
     # an event without its own date/place takes those of an earlier signing in the article
     for ev in built:
@@ -1351,7 +1402,8 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
     for p in people:
         words = p.name.split()
         lead = []
-        while len(words) > 1 and words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof"}:
+        while len(words) > 1 and words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "tan",
+                                                                               "sri", "puan"}:
             lead.append(words.pop(0))
         if p.named and (not words or words[0].lower().strip(".") in HONORIFICS):
             continue
@@ -1683,16 +1735,19 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
                     ok = False
                 score += hit
             if ok:
-                scored.append((score, ev))
+                # ties (two signings of one article share its sentences) go to the one whose own agreement
+                # and parties the question names
+                own = len(rest_tokens & (_tokens(ev.agreement) | set().union(*_party_tokens(ev))))
+                scored.append((score, own, ev))
         if not scored:
             if len(names) >= 2 and not any(_connects(ev, names) for ev in events):
                 # "between X and Y": the documents record signings, none of them between these parties
                 return {"no_event": True, "names": [n.strip() for n in names]}
             return None
-        scored.sort(key=lambda x: -x[0])
-        if len(scored) > 1 and scored[0][0] == scored[1][0] and scored[0][1].doc != scored[1][1].doc:
+        scored.sort(key=lambda x: (-x[0], -x[1]))
+        if len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc:
             return None  # two articles match equally well: let retrieval answer
-        best = scored[0][1]
+        best = scored[0][2]
     return {"answer": _join(best.signatory_names()), "event": best, "quote": best.quote, "doc": best.doc,
             "start": best.start, "end": best.end, "title": best.title, "date": best.date,
             "signatories": [s.to_dict() for s in best.signatories], "parties": list(best.parties)}
