@@ -418,6 +418,9 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
             continue
         if name.lower().strip(".") in TITLE_PREFIX | HONORIFICS:
             continue  # "the Minister ..., Hon.": a form of address, not a name
+        if ent.end - ent.start == 1 and ent.end < len(doc) and doc[ent.end].lower_ in ROLE_WORDS and \
+                doc[ent.end].text[:1].islower():
+            continue  # "his Tajik counterpart, B": a word that describes the role
         if ent.end - ent.start == 1 and ent.start > 0 and doc[ent.start - 1].pos_ == "PROPN" and \
                 doc[ent.start - 1].text[:1].isupper() and not doc[ent.start - 1].ent_type_ == "PERSON":
             continue
@@ -502,11 +505,20 @@ def _unreal(verb) -> bool:
     return False
 
 
+def _exchanged_signed(tok) -> bool:
+    """"A and B exchanged signed copies of the contract": the exchange is the signing."""
+    return tok.lower_ in ("exchanged", "exchange", "exchanges", "exchanging") and any(
+        c.dep_ in ("dobj", "obj") and any(a.lower_ == "signed" for a in c.children if a.dep_ in ("amod", "compound"))
+        for c in tok.children)
+
+
 def _signature_verb(tok) -> bool:
     """ "put their signatures to the contract": a verb whose object is "signatures"/"names" and that
     says what they were put to."""
     if not (tok.pos_ == "VERB" or tok.tag_.startswith("VB")):
         return False
+    if _exchanged_signed(tok):
+        return True
     objs = [c for c in tok.children if c.dep_ in ("dobj", "obj") and c.lower_ in SIGNATURE_NOUNS]
     if any(o.lower_ == "pen" for o in objs) and tok.lower_ not in ("put", "puts", "putting", "set", "sets"):
         return False
@@ -585,6 +597,14 @@ def _of_agreement(tok) -> bool:
 
 
 def _agreement_of_verb(verb):
+    if _exchanged_signed(verb):  # "exchanged signed copies of the contract": what they are copies of
+        for c in verb.children:
+            if c.dep_ in ("dobj", "obj"):
+                for p in c.children:
+                    if p.dep_ == "prep" and p.lower_ == "of":
+                        pobj = [g for g in p.children if g.dep_ == "pobj"]
+                        if pobj:
+                            return pobj[0]
     if _signature_verb(verb):  # "put their signatures to the contract": what follows "to"
         preps = list(verb.children) + [g for c in verb.children if c.dep_ in ("dobj", "obj") for g in c.children]
         for h in preps:
@@ -1405,7 +1425,7 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
         while len(words) > 1 and words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "tan",
                                                                                "sri", "puan"}:
             lead.append(words.pop(0))
-        if p.named and (not words or words[0].lower().strip(".") in HONORIFICS):
+        if p.named and (not words or (len(words) == 1 and words[0].lower().strip(".") in HONORIFICS | TITLE_PREFIX)):
             continue
         if lead:
             p = Signatory(name=" ".join(words), title=p.title or " ".join(lead), organization=p.organization,
@@ -1427,7 +1447,22 @@ def _expanded(name: str, text: str, names: list[str]) -> str:
         return name
     before = text[:text.index(f"({name})")].rstrip()
     full = [n for n in names if n != name and before.endswith(n)]
-    return max(full, key=len) if full else name
+    if full:
+        return max(full, key=len)
+    # the capitalised words before "(WIA)" whose initials spell it: "Windward Isles Airways Ltd (WIA)"
+    words = before.split()
+    for k in range(1, min(len(words), 10) + 1):
+        cand = words[-k:]
+        if not cand[0][:1].isupper() or any(not (w[:1].isupper() or w in ("of", "and", "for", "&", "de", "the"))
+                                            for w in cand):
+            if not cand[0][:1].isupper():
+                continue
+            break
+        initials = [w[0] for w in cand if w[:1].isupper()]
+        it = iter(initials)
+        if initials[0] == name[0] and all(ch in it for ch in name):
+            return _clean(" ".join(cand)) or name
+    return name
 
 
 #: Last words that make a "party" a person speaking for it ("a Teravine spokesperson").
@@ -1471,8 +1506,9 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
         while len(words) > 1 and words[-1].lower() in SPEAKER_WORDS | ROLE_WORDS:
             words = words[:-1]
         x = " ".join(words)
-        if not x or x.lower() in names or words[-1].lower() in DEAL_WORDS:
-            continue
+        if not x or x.lower() in names or words[-1].lower() in DEAL_WORDS or \
+                x.lower().strip(".") in HONORIFICS | TITLE_PREFIX or sum(ch.isalpha() for ch in x) < 2:
+            continue  # "Prof.", "-": pieces of a parse, not a name
         if len(words) == 1 and x.isupper() and len(x) > 5:  # "PELLWORTH — ...": a dateline
             continue
         out.append(x)
