@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,21 @@ from .retrieve import Hit, search
 
 log = logging.getLogger(__name__)
 
+
+
+#: "who signed ... for X / on behalf of X / representing X": the side asked about.
+SIDE_RE = re.compile(r"\b(?:on behalf of|for|representing)\s+(.+?)\s*[?.!]*$", re.I)
+#: How much nearer in meaning (cosine) one signatory's words must be to the side asked about than the
+#: next one's for that signatory alone to be the answer.
+SIDE_MARGIN = 0.03
+
+
+def side_asked(question: str) -> str | None:
+    """The side of "who signed X for Y" (Y), or None."""
+    m = SIDE_RE.search(question or "")
+    if not m or len(m.group(1).split()) > 6 or re.search(r"\band\b|&", m.group(1)):
+        return None  # "for Tsinghua University and Shanghai Electric": both sides, all signatories
+    return m.group(1)
 
 
 def _first_then(first: Citation, others: list[Citation], k: int) -> list[Citation]:
@@ -310,11 +326,17 @@ class Engine:
                 got = self._use_signings(replace(ans, abstained=False, message=""), q, k, qvec)
                 if got.answer and not got.abstained:
                     ans = got
+            elif ranked and allowed is None and q.answer_type in ("date", "place"):
+                got = self._use_signing_slot(replace(ans, abstained=False, message=""), q, k)
+                if got.answer and not got.abstained:
+                    ans = got
         else:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
             if allowed is None:  # the stored signings and roles span every document: not with filters
                 if q.answer_type in ("who", "person"):
                     ans = self._use_signings(ans, q, k, qvec)
+                elif q.answer_type in ("date", "place"):
+                    ans = self._use_signing_slot(ans, q, k)
                 ans = self._use_roles(ans, q, k)
         if ranked:
             ans = self._use_article(ans, q, qvec, ranked, data, idf, k)
@@ -418,6 +440,13 @@ class Engine:
         if not hit or not hit.get("answer"):
             return ans
         quote, start = hit["quote"], hit["start"]
+        side = side_asked(q.search_text)
+        if side and len(hit.get("signatories", [])) >= 2:  # "who signed it for Poland": that side's signatory
+            pick = self._signatory_for(hit["event"], side)
+            if pick is not None:
+                sig, where = pick
+                hit = dict(hit, answer=sig["name"], signatories=[sig])
+                quote, start, hit["end"] = where["quote"], int(where["start"]), int(where["end"])
         cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == start)]
         meta = self.data.manifest["docs"].get(hit["doc"], {})
         first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=quote, start=start,
@@ -433,6 +462,52 @@ class Engine:
         ans.citations = _first_then(first, cites, k)
         ans.answer = hit["answer"]
         return ans
+
+    def _use_signing_slot(self, ans: Answer, q: Question, k: int) -> Answer:
+        """"When/where was X signed?": the date or place of the stored signing the question names,
+        citing the event sentence that says it."""
+        from .signings import signings_for_engine, slot_from_signings
+
+        hit = slot_from_signings(signings_for_engine(self), q.search_text, q.answer_type)
+        if hit is None:
+            return ans
+        meta = self.data.manifest["docs"].get(hit["doc"], {})
+        first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=hit["quote"],
+                         start=hit["start"], end=hit["end"], score=ans.citations[0].score if ans.citations else 1.0,
+                         answer_start=hit["answer_start"], answer_end=hit["answer_end"],
+                         answer_spans=[[hit["answer_start"], hit["answer_end"]]])
+        cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == hit["start"])]
+        ans.citations = _first_then(first, cites, k)
+        ans.answer = hit["answer"]
+        return ans
+
+    def _signatory_for(self, ev, side: str):
+        """The signatory of ``ev`` who signed for ``side`` ("Poland", "the lithium company"), with the event
+        sentence that names them: the one whose words around the name are nearest in meaning to the
+        side, when clearly nearer than the others'; else None."""
+        contexts, picks = [], []
+        names = [s.name for s in ev.signatories if s.named]
+        body = [w for w in ev.quotes if w["quote"] != ev.title] or ev.quotes  # not the headline
+        for sig in ev.signatories:
+            where = next((w for w in body if sig.name and sig.name in w["quote"]), None)
+            if where is None:
+                continue
+            text = where["quote"]
+            i = text.find(sig.name)
+            others = [text.find(n) for n in names if n != sig.name and n in text]
+            lo = max([0] + [o + 1 for o in others if o < i])
+            hi = min([len(text)] + [o for o in others if o > i])
+            context = text[lo:hi] + " " + " ".join(x for x in (sig.title, sig.organization) if x)
+            contexts.append(context)
+            picks.append((sig.to_dict(), where))
+        if len(picks) < 2:
+            return None
+        vecs = self.embedder.encode_queries([side] + contexts)
+        sims = vecs[1:] @ vecs[0]
+        order = np.argsort(-sims)
+        if sims[order[0]] - sims[order[1]] < SIDE_MARGIN:
+            return None
+        return picks[int(order[0])]
 
     def _use_article(self, ans: Answer, q: Question, qvec, ranked, data: store.IndexData, idf, k: int) -> Answer:
         """A question about the article itself (who wrote it, which outlet, when it came out): answered

@@ -1734,13 +1734,7 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
     knows the question asks who signed (the intent model), whatever its wording."""
     if not question or not (asks or WHO_SIGNED_RE.search(question)):
         return None
-    q = question.strip().rstrip("?").strip()
-    names: list[str] = []
-    m = re.search(r"\b(?:with|between|among)\s+(.+)$", q, re.I)
-    if m:
-        names = [x for x in re.split(r",|\band\b|&", m.group(1)) if _tokens(x) - QUESTION_STOP]
-    rest = q[: m.start()] if m else q
-    rest_tokens = _tokens(rest) - QUESTION_STOP
+    names, rest_tokens = _asked_names(question)
     if not names and not rest_tokens:
         # "Who signed the agreement?": only when the corpus holds exactly one event with signatories
         with_people = [e for e in events if e.signatories]
@@ -1748,39 +1742,12 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
             return None
         best = with_people[0]
     else:
-        scored = []
-        for ev in events:
-            if not ev.signatories:
-                continue
-            party_tokens = _party_tokens(ev)
-            context = _event_tokens(ev)
-            score = 0.0
-            ok = True
-            for name in names:
-                nt = _tokens(name) - QUESTION_STOP
-                if any(nt and nt <= pt for pt in party_tokens):
-                    score += 2
-                elif nt and nt <= context:
-                    score += 1
-                else:
-                    ok = False
-            if rest_tokens:
-                agr = _tokens(ev.agreement) | _tokens(ev.title) | context
-                hit = len(rest_tokens & agr) / len(rest_tokens)
-                if not names and hit < 0.6:
-                    ok = False
-                score += hit
-            if ok:
-                # ties (two signings of one article share its sentences) go to the one whose own agreement
-                # and parties the question names
-                own = len(rest_tokens & (_tokens(ev.agreement) | set().union(*_party_tokens(ev))))
-                scored.append((score, own, ev))
+        scored = _scored(events, names, rest_tokens, people=True)
         if not scored:
             if len(names) >= 2 and not any(_connects(ev, names) for ev in events):
                 # "between X and Y": the documents record signings, none of them between these parties
                 return {"no_event": True, "names": [n.strip() for n in names]}
             return None
-        scored.sort(key=lambda x: (-x[0], -x[1]))
         if len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc:
             return None  # two articles match equally well: let retrieval answer
         best = scored[0][2]
@@ -1789,6 +1756,80 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
             "signatories": [s.to_dict() for s in best.signatories], "parties": list(best.parties)}
 
 
+def _asked_names(question: str) -> tuple[list[str], set[str]]:
+    """The names after "with/between/among" and the other key words of a question about a signing."""
+    q = question.strip().rstrip("?").strip()
+    names: list[str] = []
+    m = re.search(r"\b(?:with|between|among)\s+(.+)$", q, re.I)
+    if m:
+        names = [x for x in re.split(r",|\band\b|&", m.group(1)) if _tokens(x) - QUESTION_STOP]
+    rest = q[: m.start()] if m else q
+    return names, _tokens(rest) - QUESTION_STOP
+
+
+def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str], people: bool):
+    """(score, own, event) of the events the question's names and words fit, best first."""
+    scored = []
+    for ev in events:
+        if people and not ev.signatories:
+            continue
+        party_tokens = _party_tokens(ev)
+        context = _event_tokens(ev)
+        score = 0.0
+        ok = True
+        for name in names:
+            nt = _tokens(name) - QUESTION_STOP
+            if any(nt and nt <= pt for pt in party_tokens):
+                score += 2
+            elif nt and nt <= context:
+                score += 1
+            else:
+                ok = False
+        if rest_tokens:
+            agr = _tokens(ev.agreement) | _tokens(ev.title) | context
+            hit = len(rest_tokens & agr) / len(rest_tokens)
+            if not names and hit < 0.6:
+                ok = False
+            score += hit
+        if ok:
+            # ties (two signings of one article share its sentences) go to the one whose own agreement
+            # and parties the question names
+            own = len(rest_tokens & (_tokens(ev.agreement) | set().union(*_party_tokens(ev))))
+            scored.append((score, own, ev))
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    return scored
+
+
+def slot_from_signings(events: list[SigningEvent], question: str, slot: str) -> dict | None:
+    """The date ("date") or place ("place") of the one stored signing a "when/where was X signed"
+    question names (its agreement, parties or the words of its sentences), with the event sentence that
+    says it; None when no event fits, two articles fit equally, or the event's sentences do not say it."""
+    if slot not in ("date", "place") or not CANDIDATE_RE.search(question or ""):
+        return None
+    names, rest = _asked_names(question)
+    if not names and not rest:
+        return None
+    scored = _scored(events, names, rest, people=False)
+    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc):
+        return None
+    ev = scored[0][2]
+    text = ev.date_text if slot == "date" and ev.date_source == "sentence" else ev.place if slot == "place" else None
+    if not text:
+        return None
+    def gap(w: dict) -> int:  # how far the date or place is from the sentence's word for signing
+        i = w["quote"].index(text)
+        return min((abs(i - m.end()) for m in CANDIDATE_RE.finditer(w["quote"])), default=10_000)
+
+    says = [w for w in ev.quotes if text in w["quote"] and w["quote"] != ev.title]
+    if not says:
+        return None
+    where = min(says, key=gap)
+    i = where["quote"].index(text)
+    return {"answer": text, "doc": ev.doc, "quote": where["quote"], "start": int(where["start"]),
+            "end": int(where["end"]), "answer_start": int(where["start"]) + i,
+            "answer_end": int(where["start"]) + i + len(text), "event": ev}
+
+
 __all__ = ["SigningEvent", "Signatory", "Mention", "extract_signings", "extract_document", "stored_signings",
            "signings_for_engine", "format_table",
-           "answer_from_signings", "mentions_in_sentence", "merge_mentions"]
+           "answer_from_signings", "slot_from_signings", "mentions_in_sentence", "merge_mentions"]
