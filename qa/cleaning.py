@@ -83,6 +83,9 @@ _NAME = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
 BYLINE_RE = re.compile(
     r"^\W*(?:[Bb]y|BY|[Ff]rom|FROM)\s+(?P<name>" + _NAME + r"(?:\s*(?:,|and|&)\s*" + _NAME + r")*?)"
     r"\s*(?:[|/·•,;—–\-]\s*(?P<source>[A-Z][\w.&'’\- ]{1,50}?))?\W*$")
+# A byline that names no one: "Staff reporter", "By Our Correspondent", "Special Correspondent", "Agencies".
+STAFF_BYLINE_RE = re.compile(r"^\W*(?:by\s+)?(?:(?:our|a|the)\s+)?(?:staff|special|own|senior|foreign|city|business)?\s*"
+                             r"(?:reporter|writer|correspondent|desk)s?\W*$|^\W*(?:agencies|wire services)\W*$", re.I)
 # A token that is debris wherever it sits: mixed scripts glued with underscores, long hex ids ...
 JUNK_TOKEN_RE = re.compile(r"^(?:\w*_\w*[^\x00-\x7f]\w*|\w*[^\x00-\x7f]\w*_\w*|[0-9a-f]{16,}|[\w\-]*\d+_\d+x\d+\w*)$", re.I)
 
@@ -194,7 +197,8 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
                 meta.date = find_dates(text)[0].iso
         elif _is_nav(text) and not is_prose(text):
             b.kind, b.label = "boilerplate", "navigation"
-        elif i < first_prose and (BYLINE_RE.match(text) or (_is_name_like(text) and meta.title is not None)):
+        elif i < first_prose and (BYLINE_RE.match(text) or (_is_name_like(text) and meta.title is not None)
+                                  or (STAFF_BYLINE_RE.match(text) and meta.title is not None)):
             b.kind, b.label = "meta", "byline"
             bm = BYLINE_RE.match(text)
             if meta.author is None:

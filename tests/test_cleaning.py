@@ -313,3 +313,13 @@ def test_wire_service_page_with_share_bar_and_captions(tmp_path):
     body = [b.text for b in doc.blocks if b.kind == "body"]
     assert len(body) == 2
     assert body[0].startswith("Ports in three countries") and body[1].startswith("Authorities in Denmark")
+
+
+def test_a_byline_that_names_no_one_is_the_author(tmp_path):
+    text = ("Airline firms up order for eight turboprops\n\nPublished: 23 July 2025\nStaff reporter\n\n"
+            "KINGSTOWN — The regional carrier has placed a firm order for eight new aircraft in a deal valued "
+            "at about US$212 million, the company said on Wednesday.\n")
+    doc = _doc(tmp_path, text, name="order.txt")
+    _assert_blocks_map_back(doc)
+    assert doc.author == "Staff reporter" and doc.date == "2025-07-23"
+    assert "Staff reporter" not in doc.clean_text() and "firm order" in doc.clean_text()
