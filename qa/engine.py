@@ -338,6 +338,7 @@ class Engine:
                 elif q.answer_type in ("date", "place"):
                     ans = self._use_signing_slot(ans, q, k)
                 ans = self._use_roles(ans, q, k)
+                ans = self._unsigned(ans, q, qvec)
         if ranked:
             ans = self._use_article(ans, q, qvec, ranked, data, idf, k)
         if not ans.abstained:
@@ -462,6 +463,27 @@ class Engine:
         ans.citations = _first_then(first, cites, k)
         ans.answer = hit["answer"]
         return ans
+
+    def _unsigned(self, ans: Answer, q: Question, qvec) -> Answer:
+        """"Who signed X?" / "When was X signed?" answered from an article that talks of signing but in
+        which index-time extraction found no signing (it was planned, called off, denied): not found."""
+        from .intents import asks_for_signatories
+        from .signings import CANDIDATE_RE, WHO_SIGNED_RE, signings_for_engine
+
+        if ans.abstained or not ans.citations:
+            return ans
+        text = q.text if not q.is_followup else q.search_text
+        if q.answer_type in ("who", "person"):
+            asks = bool(WHO_SIGNED_RE.search(text)) or (qvec is not None and asks_for_signatories(qvec))
+        else:
+            asks = q.answer_type in ("date", "place") and bool(CANDIDATE_RE.search(text))
+        first = ans.citations[0]
+        if not asks or not CANDIDATE_RE.search(first.quote):
+            return ans
+        if any(ev.doc == first.doc for ev in signings_for_engine(self)):
+            return ans
+        return Answer.not_found(ans.question, resolved=ans.resolved_question,
+                                why=f"{first.doc} speaks of a signing, but reports none having taken place")
 
     def _use_signing_slot(self, ans: Answer, q: Question, k: int) -> Answer:
         """"When/where was X signed?": the date or place of the stored signing the question names,

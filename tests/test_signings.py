@@ -197,6 +197,15 @@ def test_who_signed_for_one_side_and_when_it_was_signed(own):
     assert text[first.start:first.end] == first.quote and text[first.answer_start:first.answer_end] == "Monday"
 
 
+def test_a_signing_that_did_not_take_place_is_not_found(own):
+    """The article speaks of a signing that was called off: extraction stored none, so "who signed" is
+    not found (the reader would offer a name from the sentence that says it was called off)."""
+    engine, _ = own
+    a = engine.ask("who signed the lagos blue line concession agreement")
+    assert a.abstained and a.answer is None and "reports none having taken place" in a.message
+    assert not engine.ask("who signed the friendship charter for gwangseong").abstained
+
+
 def test_parties_in_other_wordings(own):
     _, events = own
     (deal,) = _by_doc(events, "struck_supply")
