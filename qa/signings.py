@@ -543,8 +543,8 @@ SIDE_WORDS = {"side", "sides", "party", "parties", "delegation", "government"}
 def _represented(tok) -> bool:
     """"... while the fund was represented by its managing director, A": a passive "represented" whose
     "by" names a person."""
-    if tok.lower_ != "represented" or not any(c.dep_ == "auxpass" for c in tok.children):
-        return False
+    if tok.lower_ != "represented" or not (any(c.dep_ == "auxpass" for c in tok.children) or tok.dep_ == "acl"):
+        return False  # "X was represented by", "with X represented by"
     by = next((c for c in tok.children if c.dep_ == "agent"), None)
     return by is not None and any(x.ent_type_ == "PERSON" for x in tok.doc[by.i + 1:_agent_end(tok.doc, by.i)])
 
@@ -584,7 +584,7 @@ def _all_triggers(doc):
                 out.append((tok, "verb"))
     signing = bool(out)
     for tok in represented:  # who signed for the other side, in a sentence that reports the signing or alone
-        subj = [c for c in tok.children if c.dep_ == "nsubjpass"]
+        subj = [c for c in tok.children if c.dep_ == "nsubjpass"] + ([tok.head] if tok.dep_ == "acl" else [])
         if signing or any(c.lower_ in SIDE_WORDS for c in subj):
             out.append((tok, "verb"))
     return out
@@ -996,7 +996,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
             if represented:  # "the fund was represented by A": the fund is the party
                 m.strong = False
-                party_heads += [c for c in trig.children if c.dep_ == "nsubjpass"]
+                party_heads += [c for c in trig.children if c.dep_ == "nsubjpass"] + (
+                    [trig.head] if trig.dep_ == "acl" and trig.head.pos_ == "PROPN" else [])
             if agr is not None:  # "a memorandum of understanding with X"
                 for c in agr.children:
                     if c.dep_ == "prep" and c.lower_ == "of":
@@ -1391,7 +1392,10 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     text = " ".join(data.sent_texts[i] for i in sents)
     for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
-                              for p in ev.parties])
+                              for p in _particle_joined(ev.parties, text)])
+        # "Prof. Sigrid Lie" is a person whatever the model tagged her
+        ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
+                      or len(p.split()) == 1]
         ev.signatories = _titled_people(ev.signatories, ev.parties)
     return built
 
@@ -1399,6 +1403,32 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
 #: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").
 LEGAL_FORM_RE = re.compile(r"(?:Limited|Ltd\.?|S\.A\.?|SA|Inc\.?|Co\.|Corp\.?|PLC|Plc|LLC|GmbH|AG|N\.V\.|NV|B\.V\.|"
                            r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj)$")
+
+
+#: Lower-case words inside names in other languages ("Vale do Sorraia", "Sains dan Teknologi").
+NAME_PARTICLES = ("de", "do", "da", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der", "den",
+                  "y", "e", "dan", "und", "et", "la", "le", "al")
+
+
+def _particle_joined(parties: list[str], text: str) -> list[str]:
+    """Two "parties" that the article writes as one name joined by a particle ("Sporting Clube Vale" +
+    "Sorraia" of "Sporting Clube Vale do Sorraia") as that one name."""
+    out = list(parties)
+    changed = True
+    while changed:
+        changed = False
+        for a in out:
+            for b in out:
+                if a == b:
+                    continue
+                joined = next((f"{a} {w} {b}" for w in NAME_PARTICLES if f"{a} {w} {b}" in text), None)
+                if joined:
+                    out = [joined if x == a else x for x in out if x != b]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
 
 
 def _legal_whole(name: str, text: str) -> str:
