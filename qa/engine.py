@@ -33,6 +33,14 @@ SIDE_RE = re.compile(r"\b(?:on behalf of|for|representing)\s+(.+?)\s*[?.!]*$", r
 SIDE_MARGIN = 0.03
 
 
+#: A question that asks about a signing in so many words (not "seal", "strike", "concluded").
+SIGN_ASKED_RE = re.compile(r"\b(?:sign(?:s|ed|ing)?|co-?sign(?:s|ed|ing)?|ink(?:s|ed)?|pen to paper|signatures?)\b",
+                           re.I)
+#: ... and not about one that did not happen ("declined to sign", "agreed to sign", "did not sign").
+NOT_SIGNED_RE = re.compile(r"\b(?:declin\w*|refus\w*|reject\w*|fail\w*|agree[sd]? to|not|never|plan\w*|hop\w*|"
+                           r"expect\w*|want\w*|due to|set to)\b|n't\b", re.I)
+
+
 def side_asked(question: str) -> str | None:
     """The side of "who signed X for Y" (Y), or None."""
     m = SIDE_RE.search(question or "")
@@ -473,10 +481,12 @@ class Engine:
         if ans.abstained or not ans.citations:
             return ans
         text = q.text if not q.is_followup else q.search_text
+        if not SIGN_ASKED_RE.search(text) or NOT_SIGNED_RE.search(text):
+            return ans  # "the oldest seal of Warsaw", "strikes"; "which state declined to sign"
         if q.answer_type in ("who", "person"):
             asks = bool(WHO_SIGNED_RE.search(text)) or (qvec is not None and asks_for_signatories(qvec))
         else:
-            asks = q.answer_type in ("date", "place") and bool(CANDIDATE_RE.search(text))
+            asks = q.answer_type in ("date", "place")
         first = ans.citations[0]
         if not asks or not CANDIDATE_RE.search(first.quote):
             return ans
