@@ -45,7 +45,7 @@ def side_asked(question: str) -> str | None:
     """The side of "who signed X for Y" (Y), or None."""
     m = SIDE_RE.search(question or "")
     if not m or len(m.group(1).split()) > 6 or re.search(r"\band\b|&", m.group(1)):
-        return None  # "for Tsinghua University and Shanghai Electric": both sides, all signatories
+        return None  # "for the port authority and the shipping line": both sides, all signatories
     return m.group(1)
 
 

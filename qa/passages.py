@@ -1,9 +1,8 @@
 """Documents → sentences (exact spans in the file) → overlapping passages."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import syntok.segmenter as segmenter
 

@@ -551,7 +551,6 @@ def _represented(tok) -> bool:
 
 def _all_triggers(doc):
     out = []
-    signing = False
     represented = []
     for tok in doc:
         if _represented(tok):
@@ -1414,21 +1413,13 @@ def _particle_joined(parties: list[str], text: str) -> list[str]:
     """Two "parties" that the article writes as one name joined by a particle ("Sporting Clube Vale" +
     "Sorraia" of "Sporting Clube Vale do Sorraia") as that one name."""
     out = list(parties)
-    changed = True
-    while changed:
-        changed = False
-        for a in out:
-            for b in out:
-                if a == b:
-                    continue
-                joined = next((f"{a} {w} {b}" for w in NAME_PARTICLES if f"{a} {w} {b}" in text), None)
-                if joined:
-                    out = [joined if x == a else x for x in out if x != b]
-                    changed = True
-                    break
-            if changed:
-                break
-    return out
+    while True:
+        pair = next(((a, b, f"{a} {w} {b}") for a in out for b in out if a != b for w in NAME_PARTICLES
+                     if f"{a} {w} {b}" in text), None)
+        if pair is None:
+            return out
+        a, b, joined = pair
+        out = [joined if x == a else x for x in out if x != b]
 
 
 def _legal_whole(name: str, text: str) -> str:
@@ -1462,13 +1453,18 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
                           named=p.named)
         if p.named and any(_tokens(p.name) < _tokens(x) for x in parties):
             continue
-        same = next((o for o in out if o.name.lower() == p.name.lower()), None)
-        if same is None:
-            out.append(p)
-        else:
-            same.title = same.title or p.title
-            same.organization = same.organization or p.organization
+        _add_person(out, p)
     return out
+
+
+def _add_person(people: list[Signatory], p: Signatory) -> None:
+    """``p`` added to ``people``, or its title and organisation given to the same name already there."""
+    same = next((o for o in people if o.name.lower() == p.name.lower()), None)
+    if same is None:
+        people.append(p)
+    else:
+        same.title = same.title or p.title
+        same.organization = same.organization or p.organization
 
 
 def _expanded(name: str, text: str, names: list[str]) -> str:
@@ -1483,11 +1479,10 @@ def _expanded(name: str, text: str, names: list[str]) -> str:
     words = before.split()
     for k in range(1, min(len(words), 10) + 1):
         cand = words[-k:]
-        if not cand[0][:1].isupper() or any(not (w[:1].isupper() or w in ("of", "and", "for", "&", "de", "the"))
-                                            for w in cand):
-            if not cand[0][:1].isupper():
-                continue
-            break
+        if not (cand[0][:1].isupper() or cand[0] in ("of", "and", "for", "&", "de", "the")):
+            break  # a lower-case word that is no connector: the name began after it
+        if not cand[0][:1].isupper():
+            continue  # a connector cannot start the name
         initials = [w[0] for w in cand if w[:1].isupper()]
         it = iter(initials)
         if initials[0] == name[0] and all(ch in it for ch in name):
@@ -1566,12 +1561,7 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     people: list[Signatory] = []
     for m in cluster:
         for s in m.signatories:
-            same = next((p for p in people if p.name.lower() == s.name.lower()), None)
-            if same is None:
-                people.append(s)
-            else:
-                same.title = same.title or s.title
-                same.organization = same.organization or s.organization
+            _add_person(people, s)
     parties: list[str] = []
     for m in sorted(cluster, key=lambda x: (not x.headline, x.sent)):
         parties = _dedupe(parties + m.parties)
@@ -1778,9 +1768,9 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
                 # "between X and Y": the documents record signings, none of them between these parties
                 return {"no_event": True, "names": [n.strip() for n in names]}
             return None
-        if len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc:
+        best = _best(scored)
+        if best is None:
             return None  # two articles match equally well: let retrieval answer
-        best = scored[0][2]
     return {"answer": _join(best.signatory_names()), "event": best, "quote": best.quote, "doc": best.doc,
             "start": best.start, "end": best.end, "title": best.title, "date": best.date,
             "signatories": [s.to_dict() for s in best.signatories], "parties": list(best.parties)}
@@ -1830,6 +1820,13 @@ def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str],
     return scored
 
 
+def _best(scored) -> SigningEvent | None:
+    """The best event of :func:`_scored`'s list; None when there is none or two articles fit equally."""
+    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc):
+        return None
+    return scored[0][2]
+
+
 def slot_from_signings(events: list[SigningEvent], question: str, slot: str) -> dict | None:
     """The date ("date") or place ("place") of the one stored signing a "when/where was X signed"
     question names (its agreement, parties or the words of its sentences), with the event sentence that
@@ -1839,10 +1836,9 @@ def slot_from_signings(events: list[SigningEvent], question: str, slot: str) -> 
     names, rest = _asked_names(question)
     if not names and not rest:
         return None
-    scored = _scored(events, names, rest, people=False)
-    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc):
+    ev = _best(_scored(events, names, rest, people=False))
+    if ev is None:
         return None
-    ev = scored[0][2]
     text = ev.date_text if slot == "date" and ev.date_source == "sentence" else ev.place if slot == "place" else None
     if not text:
         return None
