@@ -23,6 +23,9 @@ DATE_PATTERNS = [
 PARTIAL_DATE = re.compile(r"\b(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day", "day2") + r"\s+(?:of\s+)?" + _MONTH.replace("mon", "mon2") + r")\b", re.I)
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAY_RE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+#: Days said relative to the article's date.
+RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0}
+RELATIVE_RE = re.compile(r"\b(" + "|".join(RELATIVE_DAYS) + r")\b", re.I)
 
 
 @dataclass
@@ -63,7 +66,7 @@ def resolve_date(text: str, reference: str | None) -> str | None:
 
     Full dates win; "July 23" takes the reference year (the previous year if that
     would put it after the reference); "on Monday" is the latest such weekday on
-    or before the reference date.
+    or before the reference date; "yesterday" is the day before it, "today" the day itself.
     """
     full = find_dates(text)
     if full:
@@ -83,4 +86,7 @@ def resolve_date(text: str, reference: str | None) -> str | None:
         target = WEEKDAYS.index(w.group(1).lower())
         back = (ref.weekday() - target) % 7
         return (ref - timedelta(days=back)).isoformat()
+    r = RELATIVE_RE.search(text)
+    if r and ref:
+        return (ref + timedelta(days=RELATIVE_DAYS[r.group(1).lower()])).isoformat()
     return None

@@ -100,6 +100,7 @@ class Mention:
     placeholder: bool = False  # "the two parties", "both sides", "they"
     agreement: str | None = None
     date_text: str | None = None
+    near_date: str | None = None  # a date of the sentence not attached to the signing clause
     place: str | None = None
     subject: str | None = None  # "to cooperate on ..." after the agreement
     summary: bool = False  # "has signed two supply deals this week": the article's signings counted
@@ -895,19 +896,34 @@ def _is_placeholder(tok) -> bool:
     return False
 
 
+def _dates(doc) -> list:
+    """The sentence's DATE entities that resolve to a day ("on Tuesday", "yesterday", "3 June")."""
+    return [e for e in doc.ents if e.label_ == "DATE" and resolve_date(e.text, "2000-01-01")]
+
+
+def _nearest_date(doc, trig: int) -> str | None:
+    """The sentence's resolvable date nearest the signing word (for a date the parse hung elsewhere)."""
+    dated = _dates(doc)
+    if not dated:
+        return None
+    return min(dated, key=lambda e: min(abs(e.start - trig), abs(e.end - 1 - trig))).text
+
+
 def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
     """A DATE entity and a place attached to the signing clause (``anchors``: token indexes)."""
     date_text = place = None
-    for ent in doc.ents:
-        if ent.label_ == "DATE" and date_text is None and resolve_date(ent.text, "2000-01-01"):
-            cur = ent.root
-            for _ in range(8):
-                if cur.i in anchors:
-                    date_text = ent.text
-                    break
-                if cur.head is cur:
-                    break
-                cur = cur.head
+    dated = _dates(doc)
+    for ent in dated:
+        cur = ent.root
+        for _ in range(8):
+            if cur.i in anchors:
+                date_text = ent.text
+                break
+            if cur.head is cur:
+                break
+            cur = cur.head
+        if date_text:
+            break
     for tok in doc:
         if tok.dep_ == "prep" and tok.lower_ in ("in", "at"):
             direct = tok.head.i in anchors
@@ -1127,6 +1143,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             for sh in subj_heads:
                 anchors.add(sh.i)
         m.date_text, m.place = _date_and_place(doc, anchors)
+        if m.date_text is None:
+            m.near_date = _nearest_date(doc, trig.i)
         if kind == "noun" and not (people or parties or m.date_text or m.place):
             continue  # "the signing of the agreement marks a step ..."
         if kind == "verb" and not (m.strong or people or parties or m.date_text or m.place or m.agreement):
@@ -1270,7 +1288,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 6  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13
+FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1593,7 +1611,8 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
         agreement = next((a for a in names if a[:1].isupper() and len(a.split()) >= len(agreement.split())),
                          agreement)
     subject = next((m.subject for m in cluster if m.subject), None)
-    date_text = next((m.date_text for m in cluster if m.date_text), None)
+    date_text = next((m.date_text for m in cluster if m.date_text), None) or \
+        next((m.near_date for m in cluster if m.near_date and m.strong and not m.headline), None)
     date = date_source = None
     if date_text:
         date = resolve_date(date_text, meta.get("date"))

@@ -48,3 +48,7 @@ def test_resolve_date_against_reference():
     assert resolve_date("signed on 2020-01-02", None) == "2020-01-02"
     assert resolve_date("signed on Monday", None) is None
     assert resolve_date("no date at all", "2024-07-26") is None
+    # days said relative to the article's date
+    assert resolve_date("the two firms yesterday entered into", "2025-11-06") == "2025-11-05"
+    assert resolve_date("will sign today", "2025-11-06") == "2025-11-06"
+    assert resolve_date("signed yesterday", None) is None

@@ -292,6 +292,17 @@ def test_signatures_put_to_a_contract_and_datelines(own):
     assert set(kit.parties) == {"Westbridge Rovers", "Altura Sports"} and _names(kit) == ["Malcolm Price", "Sofia Brandt"]
 
 
+def test_dates_the_parse_hangs_elsewhere_and_yesterday(own):
+    _, events = own
+    # "signed by A, and B, in Windhoek on Monday, 9 June 2025" (published 11 June): the date hangs on
+    # the place, not on "signed"; the sentence's date nearest the signing word is taken
+    (mou,) = _by_doc(events, "f_namibia")
+    assert (mou.date, mou.date_source) == ("2025-06-09", "sentence")
+    # "... yesterday entered into a ... partnership agreement" (published 6 November)
+    (lithium,) = _by_doc(events, "i_utng")
+    assert (lithium.date, lithium.date_text) == ("2025-11-05", "yesterday")
+
+
 def test_no_signing_article(own):
     _, events = own
     assert _by_doc(events, "no_signing") == []
