@@ -909,6 +909,13 @@ def _nearest_date(doc, trig: int) -> str | None:
     return min(dated, key=lambda e: min(abs(e.start - trig), abs(e.end - 1 - trig))).text
 
 
+def _named_venue(prep, head) -> bool:
+    """"at the ministry's headquarters in Abidjan", "at the X Hospital auditorium": a common noun after
+    "at" that names a place or a proper noun in its phrase."""
+    return prep.lower_ == "at" and head.pos_ == "NOUN" and any(
+        x.ent_type_ in PLACE_LABELS or x.pos_ == "PROPN" for x in head.subtree if x.i != head.i)
+
+
 def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
     """A DATE entity and a place attached to the signing clause (``anchors``: token indexes)."""
     date_text = place = None
@@ -936,7 +943,8 @@ def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
                     if cur.tag_.startswith("VB") or cur.head is cur:
                         break
                     cur = cur.head
-                if not ok or not any(g.dep_ == "pobj" and g.ent_type_ in PLACE_LABELS for g in tok.children):
+                if not ok or not any(g.dep_ == "pobj" and (g.ent_type_ in PLACE_LABELS or _named_venue(tok, g))
+                                     for g in tok.children):
                     continue
             for g in tok.children:
                 if g.dep_ != "pobj" or g.ent_type_ in ("DATE", "TIME", "PERSON") and g.ent_type_ != "":
@@ -944,7 +952,7 @@ def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
                         continue
                 if g.lower_ in ("presence", "ceremony", "meeting", "event", "end", "time", "front", "name"):
                     continue
-                if g.pos_ == "PROPN" or g.ent_type_ in PLACE_LABELS:
+                if g.pos_ == "PROPN" or g.ent_type_ in PLACE_LABELS or _named_venue(tok, g):
                     sub = list(g.subtree)
                     place = _clean(_span_text(doc, sub[0].i, sub[-1].i + 1))
                     break
@@ -1288,7 +1296,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence
+FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

@@ -303,6 +303,16 @@ def test_dates_the_parse_hangs_elsewhere_and_yesterday(own):
     assert (lithium.date, lithium.date_text) == ("2025-11-05", "yesterday")
 
 
+def test_venues_named_by_a_common_noun(own):
+    _, events = own
+    # "signed on Wednesday at the ministry's headquarters in the Plateau business district of Abidjan"
+    (grant,) = _by_doc(events, "j_abidjan")
+    assert grant.place == "ministry's headquarters in the Plateau business district of Abidjan"
+    # "sealed on August 14 at the Kinta Heights Specialist Hospital auditorium"
+    (nursing,) = _by_doc(events, "j_perak")
+    assert nursing.place == "Kinta Heights Specialist Hospital auditorium"
+
+
 def test_no_signing_article(own):
     _, events = own
     assert _by_doc(events, "no_signing") == []
