@@ -910,10 +910,13 @@ def _nearest_date(doc, trig: int) -> str | None:
 
 
 def _named_venue(prep, head) -> bool:
-    """"at the ministry's headquarters in Abidjan", "at the X Hospital auditorium": a common noun after
-    "at" that names a place or a proper noun in its phrase."""
-    return prep.lower_ == "at" and head.pos_ == "NOUN" and any(
-        x.ent_type_ in PLACE_LABELS or x.pos_ == "PROPN" for x in head.subtree if x.i != head.i)
+    """"at the ministry's headquarters in Abidjan", "at the X Hospital auditorium", "in the lounge of the
+    Y stadium": a common noun that names a place in its phrase (after "at" a proper noun will do too)."""
+    if head.pos_ != "NOUN" or prep.lower_ not in ("at", "in"):
+        return False
+    inner = [x for x in head.subtree if x.i != head.i]
+    return any(x.ent_type_ in PLACE_LABELS for x in inner) or (
+        prep.lower_ == "at" and any(x.pos_ == "PROPN" for x in inner))
 
 
 def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
@@ -1030,6 +1033,9 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if agr is not None:
                 party_heads += _purpose_parties(agr)
             party_heads += _purpose_parties(trig)
+            for c in trig.children:  # "put pen to paper on a deal, agreeing a partnership with Y"
+                if c.dep_ in ("advcl", "xcomp") and c.tag_ == "VBG":
+                    party_heads += [h for g in c.children if g.dep_ == "dobj" for h in _parties_from_preps(g)]
             named_subjects = []
             for sh in subj_heads:
                 ante = _antecedent(trig, sh) if sh.pos_ == "PRON" else None
@@ -1296,7 +1302,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y"
+FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

@@ -313,6 +313,14 @@ def test_venues_named_by_a_common_noun(own):
     assert nursing.place == "Kinta Heights Specialist Hospital auditorium"
 
 
+def test_party_of_a_gerund_clause(own):
+    _, events = own
+    # "... have put pen to paper on the biggest commercial deal ..., agreeing a four-year front-of-shirt
+    # partnership with insurer Lusomar Seguros SA"
+    (shirt,) = _by_doc(events, "j_vale_sorraia")
+    assert shirt.parties == ["Sporting Clube Vale do Sorraia", "Lusomar Seguros SA"]
+
+
 def test_no_signing_article(own):
     _, events = own
     assert _by_doc(events, "no_signing") == []
