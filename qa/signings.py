@@ -910,7 +910,7 @@ def _nearest_date(doc, trig: int) -> str | None:
 
 
 def _named_venue(prep, head) -> bool:
-    """"at the ministry's headquarters in Abidjan", "at the X Hospital auditorium", "in the lounge of the
+    """"at the ministry's headquarters in Y", "at the X Hospital auditorium", "in the lounge of the
     Y stadium": a common noun that names a place in its phrase (after "at" a proper noun will do too)."""
     if head.pos_ != "NOUN" or prep.lower_ not in ("at", "in"):
         return False
