@@ -901,12 +901,9 @@ def _dates(doc) -> list:
     return [e for e in doc.ents if e.label_ == "DATE" and resolve_date(e.text, "2000-01-01")]
 
 
-def _nearest_date(doc, trig: int) -> str | None:
-    """The sentence's resolvable date nearest the signing word (for a date the parse hung elsewhere)."""
-    dated = _dates(doc)
-    if not dated:
-        return None
-    return min(dated, key=lambda e: min(abs(e.start - trig), abs(e.end - 1 - trig))).text
+def _nearest(dated: list, trig: int) -> str | None:
+    """The date nearest the signing word (for a date the parse hung elsewhere in the sentence)."""
+    return min(dated, key=lambda e: min(abs(e.start - trig), abs(e.end - 1 - trig))).text if dated else None
 
 
 def _named_venue(prep, head) -> bool:
@@ -919,8 +916,9 @@ def _named_venue(prep, head) -> bool:
         prep.lower_ == "at" and any(x.pos_ == "PROPN" for x in inner))
 
 
-def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
-    """A DATE entity and a place attached to the signing clause (``anchors``: token indexes)."""
+def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str | None, str | None]:
+    """A DATE entity and a place attached to the signing clause (``anchors``: token indexes), and when
+    no date is attached, the sentence's date nearest the signing word ``trig``."""
     date_text = place = None
     dated = _dates(doc)
     for ent in dated:
@@ -934,6 +932,7 @@ def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
             cur = cur.head
         if date_text:
             break
+    near = None if date_text else _nearest(dated, trig)
     for tok in doc:
         if tok.dep_ == "prep" and tok.lower_ in ("in", "at"):
             direct = tok.head.i in anchors
@@ -961,7 +960,7 @@ def _date_and_place(doc, anchors: set[int]) -> tuple[str | None, str | None]:
                     break
             if place:
                 break
-    return date_text, place
+    return date_text, place, near
 
 
 #: Words after the people of "signed by A and B" that start another clause.
@@ -1156,9 +1155,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
         if kind == "verb":
             for sh in subj_heads:
                 anchors.add(sh.i)
-        m.date_text, m.place = _date_and_place(doc, anchors)
-        if m.date_text is None:
-            m.near_date = _nearest_date(doc, trig.i)
+        m.date_text, m.place, m.near_date = _date_and_place(doc, anchors, trig.i)
         if kind == "noun" and not (people or parties or m.date_text or m.place):
             continue  # "the signing of the agreement marks a step ..."
         if kind == "verb" and not (m.strong or people or parties or m.date_text or m.place or m.agreement):
