@@ -1299,7 +1299,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 7  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"
+FACTS_VERSION = 8  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" inside, "the Group Company" beside named parties
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1420,7 +1420,8 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     text = " ".join(data.sent_texts[i] for i in sents)
     for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
-                              for p in _particle_joined(ev.parties, text)])
+                              for p in _and_joined(_particle_joined(ev.parties, text), text)])
+        ev.parties = _named_only(ev.parties)
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
                       or len(p.split()) == 1]
@@ -1449,6 +1450,37 @@ def _particle_joined(parties: list[str], text: str) -> list[str]:
             return out
         a, b, joined = pair
         out = [joined if x == a else x for x in out if x != b]
+
+
+def _and_joined(parties: list[str], text: str) -> list[str]:
+    """Two "parties" that are one name with an "and" inside ("Hubei Mechanical" + "Electrical Group" of
+    "Hubei Mechanical and Electrical Group"): the second ends with an organisation's head word and the
+    first does not, and the article never writes the first without "and" and the second's first word."""
+    out = list(parties)
+    for a in list(out):
+        for b in list(out):
+            if a == b or a not in out or b not in out or f"{a} and {b}" not in text:
+                continue
+            if b.split()[-1].lower() not in NAME_HEADS or a.split()[-1].lower() in NAME_HEADS:
+                continue
+            alone = re.findall(re.escape(a) + r"(?! and " + re.escape(b.split()[0]) + r")", text)
+            if not alone:
+                out = [f"{a} and {b}" if x == a else x for x in out if x != b]
+    return out
+
+
+#: Words that say "the company" and name none ("the Group Company", "the Holding Company").
+COMPANY_WORDS = {"group", "company", "corporation", "holding", "holdings", "firm", "conglomerate"}
+
+
+def _named_only(parties: list[str]) -> list[str]:
+    """Parties without one that is only organisation words ("the Group Company", "the Company"), the
+    article's short way of saying a party it also names, when the event names two others."""
+    def generic(name: str) -> bool:
+        return all(w.lower() in COMPANY_WORDS | DETERMINERS for w in name.split())
+
+    named = [p for p in parties if not generic(p)]
+    return named if len(named) >= 2 else parties
 
 
 def _legal_whole(name: str, text: str) -> str:
