@@ -141,7 +141,7 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
         return []
     best = hits[0].score or 1.0
     cands: dict[int, Candidate] = {}
-    for h in hits[:top_passages]:
+    for h in hits[:top_passages] + _naming_passages(data, q, hits, top_passages):
         lo, hi = int(data.passage_lo[h.passage]), int(data.passage_hi[h.passage])
         for s in range(lo, hi):
             ps = h.score / best
@@ -173,6 +173,22 @@ def rank_sentences(data: IndexData, q: Question, qvec: np.ndarray, hits: list[Hi
         phrase = len(q_grams & _sentence_ngrams(text)) / len(q_grams) if q_grams else 0.0
         c.score = W_DENSE * c.dense + W_LEX * c.lex + W_PASSAGE * c.passage_score + W_PHRASE * phrase
     return sorted(cands.values(), key=lambda c: -c.score)
+
+
+def _naming_passages(data: IndexData, q: Question, hits: list[Hit], top_passages: int) -> list[Hit]:
+    """The first passage past the best ``top_passages`` that has every name the question asks about,
+    when none of those does ("What is A's job?": a passage about jobs can outrank the one naming A)."""
+    keys = set(q.key_terms)
+    if not keys or len(hits) <= top_passages:
+        return []
+
+    def stems(h: Hit) -> set[str]:
+        lo, hi = int(data.passage_lo[h.passage]), int(data.passage_hi[h.passage])
+        return set().union(*(_stems_of(data.sent_texts[s]) for s in range(lo, hi)))
+
+    if any(keys <= stems(h) for h in hits[:top_passages]):
+        return []
+    return next(([h] for h in hits[top_passages:] if keys <= stems(h)), [])
 
 
 def _present(stem: str, stems: frozenset[str]) -> bool:
