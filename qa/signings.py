@@ -1139,8 +1139,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if _is_placeholder(ph):
                 m.placeholder = True
                 continue
-            if ph.ent_type_ == "PERSON" and not _org_described(ph):
-                continue
+            if ph.ent_type_ == "PERSON" and not _org_described(ph) and not headline:
+                continue  # a headline's "deal with Y" names a company, whatever the model tagged it
             p = _party_name(ph, any_entity=True)
             if p:
                 parties.append(p)
@@ -1299,7 +1299,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 8  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" inside, "the Group Company" beside named parties
+FACTS_VERSION = 8  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1420,7 +1420,7 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     text = " ".join(data.sent_texts[i] for i in sents)
     for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
-                              for p in _and_joined(_particle_joined(ev.parties, text), text)])
+                              for p in _and_joined(_bracket_joined(_particle_joined(ev.parties, text), text), text)])
         ev.parties = _named_only(ev.parties)
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
@@ -1450,6 +1450,19 @@ def _particle_joined(parties: list[str], text: str) -> list[str]:
             return out
         a, b, joined = pair
         out = [joined if x == a else x for x in out if x != b]
+
+
+def _bracket_joined(parties: list[str], text: str) -> list[str]:
+    """"A Company" + "Private) Limited" of "A Company (Private) Limited": a piece with a closing bracket it
+    does not open is the end of the name before it."""
+    out = list(parties)
+    for b in list(out):
+        if ")" not in b or "(" in b.split(")")[0]:
+            continue
+        a = next((a for a in out if a != b and f"{a} ({b}" in text), None)
+        if a is not None:
+            out = [f"{a} ({b}" if x == a else x for x in out if x != b]
+    return out
 
 
 def _and_joined(parties: list[str], text: str) -> list[str]:
@@ -1629,13 +1642,15 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     # "Altura chief executive Sofia Brandt" read as two people: a one-word "person" that starts a party's
     # name is that organisation
     people = [p for p in people if not (p.named and len(p.name.split()) == 1 and
-                                        any(_tokens(p.name) < _tokens(x) for x in parties))]
+                                        any(_tokens(p.name) <= _tokens(x) for x in parties))]
     # "Valtren signed ...": a one-word "person" that is part of a party the article names is that party
     for p in people:
         if p.named and len(p.name.split()) == 1:
             whole = [a for a in article_parties if _tokens(p.name) < _tokens(a)]
             if whole:
                 parties = _dedupe(parties + whole[:1])
+    # "the Mayor of A, Councillor B": the description goes below, the organisation it names stays
+    described = [p.organization for p in people if not p.named and p.organization]
     people = _real_people(people, parties)
     parties = _real_parties([_referent(x, article_parties) for x in parties], people)
     body = _real_parties([_referent(x, article_parties) for m in cluster if not m.headline for x in m.parties],
@@ -1645,7 +1660,7 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     if not parties and any(m.placeholder for m in cluster):
         parties = list(article_parties)
     if len(parties) < 2:  # "A, general manager of X, and B, dean of Y, signed": X and Y
-        orgs = _real_parties([p.organization for p in people if p.organization], people)
+        orgs = _real_parties([p.organization for p in people if p.organization] + described, people)
         parties = _dedupe(parties + orgs)
     # agreement: the most specific name
     names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
