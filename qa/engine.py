@@ -329,7 +329,11 @@ class Engine:
             abstain, why = reader_decision(reads, feats, self._abstain)
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
-            if ranked and allowed is None and q.answer_type in ("who", "person"):
+            party = self._use_party(replace(ans, abstained=False, message=""), q, k) \
+                if ranked and allowed is None else None
+            if party is not None:
+                ans = party
+            elif ranked and allowed is None and q.answer_type in ("who", "person"):
                 # the reader found no span, but a stored signing of the names asked about may answer it
                 got = self._use_signings(replace(ans, abstained=False, message=""), q, k, qvec)
                 if got.answer and not got.abstained:
@@ -340,7 +344,10 @@ class Engine:
                     ans = got
         else:
             ans = build_answer(data, q, ranked, reads, k=max(1, k))
-            if allowed is None:  # the stored signings and roles span every document: not with filters
+            party = self._use_party(ans, q, k) if allowed is None else None
+            if party is not None:
+                ans = party
+            elif allowed is None:  # the stored signings and roles span every document: not with filters
                 if q.answer_type in ("who", "person"):
                     ans = self._use_signings(ans, q, k, qvec)
                 elif q.answer_type in ("date", "place"):
@@ -494,6 +501,47 @@ class Engine:
             return ans
         return Answer.not_found(ans.question, resolved=ans.resolved_question,
                                 why=f"{first.doc} speaks of a signing, but reports none having taken place")
+
+    def _use_party(self, ans: Answer, q: Question, k: int) -> Answer | None:
+        """"With whom did X sign ...?": the other party of the stored signing the question names, citing
+        the event sentence that names it; None when the question does not ask that or no signing fits."""
+        from .signings import party_from_signings, signings_for_engine
+
+        hit = party_from_signings(signings_for_engine(self), q.search_text)
+        if hit is None:
+            return None
+        if hit["quote"] == hit["event"].title:  # only the headline names it: the body sentence that does
+            hit = self._body_naming(hit) or hit
+        meta = self.data.manifest["docs"].get(hit["doc"], {})
+        first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=hit["quote"],
+                         start=hit["start"], end=hit["end"], score=ans.citations[0].score if ans.citations else 1.0)
+        if hit["spans"]:
+            first.answer_spans = hit["spans"]
+            first.answer_start, first.answer_end = hit["spans"][0][0], hit["spans"][-1][1]
+        cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == hit["start"])]
+        ans.citations = _first_then(first, cites, k)
+        ans.answer = hit["answer"]
+        return ans
+
+    def _body_naming(self, hit: dict) -> dict | None:
+        """The first body sentence of the hit's article that names every one of its answer's parties
+        (fully), as a hit; None when none does."""
+        from .evidence import _doc_sentences
+
+        data = self.data
+        pos = self._doc_pos(hit["doc"])
+        names = [p for p in hit["event"].parties if p in hit["answer"]]
+        if pos is None or not names:
+            return None
+        for i in _doc_sentences(data, pos):
+            if int(data.sent_kind[i]) == 1:
+                continue
+            quote = data.sent_quotes[i]
+            if all(n in quote for n in names):
+                s0 = int(data.sent_start[i])
+                spans = sorted([s0 + quote.index(n), s0 + quote.index(n) + len(n)] for n in names)
+                return dict(hit, quote=quote, start=s0, end=int(data.sent_end[i]), spans=spans)
+        return None
 
     def _use_signing_slot(self, ans: Answer, q: Question, k: int) -> Answer:
         """"When/where was X signed?": the date or place of the stored signing the question names,

@@ -1933,6 +1933,57 @@ def slot_from_signings(events: list[SigningEvent], question: str, slot: str) -> 
             "answer_end": int(where["start"]) + i + len(text), "event": ev}
 
 
+#: "With whom did X sign ...", "Who did X sign ... with?", "Which company inked a deal with X?": the
+#: question asks for the other party of a signing, not for who signed.
+PARTY_ASKED_RE = re.compile(
+    r"\bwith\s+(?:whom|which|what)\b|^\s*(?:who|whom)\s+(?:did|does|has|had|will|was|were)\b.*\bwith\s*[?.!]*\s*$"
+    r"|^\s*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:compan(?:y|ies)|firms?|universit(?:y|ies)|banks?|"
+    r"organi[sz]ations?|partners?|countr(?:y|ies)|governments?|institut(?:e|es|ions?)|clubs?|groups?|makers?|"
+    r"suppliers?|towns?|cit(?:y|ies)|brands?|insurers?|lenders?|airlines?|ministr(?:y|ies)|parties|sides?)\b"
+    r"(?!\s*(?:'s|’s))", re.I)
+
+
+def party_from_signings(events: list[SigningEvent], question: str) -> dict | None:
+    """"With whom did X sign ...?": the other parties of the one stored signing whose parties the question
+    names (at least one named, at least one not), with the event sentence that names them; None when the
+    question does not ask that, no event fits, or two articles fit equally."""
+    if not question or not PARTY_ASKED_RE.search(question):
+        return None
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    if not (CANDIDATE_RE.search(question) or words & AGREEMENT_NOUNS or
+            re.search(r"\bpartner(?:s|ed|ing|ship)?\b|\bteamed\s+up\b", question, re.I)):
+        return None  # "Which city hosted the games?": no signing asked about
+    qt = _tokens(question) - QUESTION_STOP
+    scored = []
+    for ev in events:
+        named, other = [], []
+        for p in ev.parties:
+            pt = _tokens(p) - STOP
+            own = pt - NAME_HEADS
+            hit = pt & qt
+            (named if own & qt and len(hit) * 2 >= len(pt) else other).append(p)
+        if not named or not other:
+            continue
+        rest = qt - set().union(*(_tokens(p) for p in named))
+        words = _tokens(ev.agreement) | _tokens(ev.title) | _event_tokens(ev)
+        score = sum(len(_tokens(p) & qt) for p in named) + (len(rest & words) / len(rest) if rest else 0.0)
+        scored.append((score, len(rest & _tokens(ev.agreement)), ev, other))
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc):
+        return None
+    _, _, ev, other = scored[0]
+    body = [w for w in ev.quotes if w["quote"] != ev.title] or ev.quotes
+    where = next((w for w in body if all(p in w["quote"] for p in other)), None) or \
+        next((w for w in body if any(p in w["quote"] for p in other)), None) or \
+        next((w for w in ev.quotes if any(p in w["quote"] for p in other)), None)  # the headline's words
+    if where is None:
+        return None
+    spans = [[int(where["start"]) + where["quote"].index(p), int(where["start"]) + where["quote"].index(p) + len(p)]
+             for p in other if p in where["quote"]]
+    return {"answer": _join(other), "doc": ev.doc, "quote": where["quote"], "start": int(where["start"]),
+            "end": int(where["end"]), "spans": sorted(spans), "event": ev}
+
+
 __all__ = ["SigningEvent", "Signatory", "Mention", "extract_signings", "extract_document", "stored_signings",
            "signings_for_engine", "format_table",
-           "answer_from_signings", "slot_from_signings", "mentions_in_sentence", "merge_mentions"]
+           "answer_from_signings", "slot_from_signings", "party_from_signings", "mentions_in_sentence", "merge_mentions"]

@@ -514,3 +514,22 @@ def test_signing_questions_in_other_wordings_read_the_stored_signings(seed_engin
     text = open(seed_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
     assert text[first.start:first.end] == first.quote and "signed the agreement" in first.quote
     assert all(text[s:e] in a.answer for s, e in first.answer_spans)
+
+
+def test_with_whom_asks_for_the_other_party(own):
+    """"With whom did X sign ...?" is answered with the other party of X's stored signing, quoting a body
+    sentence that names it; "who signed ... with X" still asks for the signatories."""
+    from qa.signings import party_from_signings
+
+    engine, events = own
+    a = engine.ask("With whom did Boreal Lithium sign its spodumene offtake agreement?")
+    assert a.answer == "Hanseong Cathode"
+    first = a.citations[0]
+    text = open(engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
+    assert text[first.start:first.end] == first.quote and first.quote != "Boreal Lithium signs five-year " \
+        "spodumene offtake deal with Korea's Hanseong Cathode"
+    assert [text[s:e] for s, e in first.answer_spans] == ["Hanseong Cathode"]
+    got = party_from_signings(events, "which company did boreal lithium sign an offtake deal with")
+    assert got and got["answer"] == "Hanseong Cathode"
+    assert party_from_signings(events, "Who signed the offtake deal with Boreal Lithium?") is None
+    assert party_from_signings(events, "Which city is Boreal Lithium based in?") is None  # no signing asked
