@@ -194,7 +194,9 @@ class OnnxQueryEncoder:
         self.tokenizer.enable_padding()
         self.inputs = {i.name for i in self.session.get_inputs()}
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], batch: int = 256) -> np.ndarray:
+        if len(texts) > batch:  # one run over thousands would pad them all to the longest, in one tensor
+            return np.concatenate([self.encode(texts[i:i + batch], batch) for i in range(0, len(texts), batch)])
         encs = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encs], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encs], dtype=np.int64)

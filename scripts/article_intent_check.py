@@ -34,7 +34,9 @@ def main() -> None:
     squad = qs[2 * args.squad : 3 * args.squad]  # fit-intents used [0, n) to fit and [n, 2n) in its report
     files = sorted((ROOT / "eval").glob("questions_split_*.jsonl"))
     rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
-    model = articles._model()
+    from qa.intents import default_model
+
+    model = default_model()
     for name, items in (("split questions", [r["question"] for r in rows]), ("SQuAD sample", squad)):
         vecs = emb.encode_queries(items)
         with_cue = [q for q, v in zip(items, vecs) if articles.article_slot(q, v)]

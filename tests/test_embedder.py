@@ -46,3 +46,17 @@ def test_fingerprint_follows_the_weights_content_not_only_their_size(tmp_path):
     weights[0].write_bytes(bytes(data))
     assert model_info(dst).fingerprint != model_info(src).fingerprint
     assert model_info(src).fingerprint == model_info(src).fingerprint
+
+
+def test_many_questions_are_encoded_in_batches_with_the_same_vectors(embedder):
+    """Thousands of questions at once (``fit-intents``) go through the ONNX encoder in batches, so that
+    one tensor padded to the longest does not take the memory; the vectors are those of one at a time."""
+    import numpy as np
+
+    enc = OnnxQueryEncoder(embedder.model_path)
+    qs = [f"Who signed contract number {i} with the port authority?" for i in range(300)] + \
+        ["When was the very long and winding agreement on fisheries, shipping and coastal protection signed?"]
+    many = enc.encode(qs)
+    assert many.shape == (301, 384)
+    for i in (0, 255, 256, 300):
+        assert np.allclose(many[i], enc.encode([qs[i]])[0], atol=1e-4)
