@@ -331,8 +331,12 @@ class Engine:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
             party = self._use_party(replace(ans, abstained=False, message=""), q, k) \
                 if ranked and allowed is None else None
+            holder = self._use_holder(replace(ans, abstained=False, message=""), q, k, only_new=True) \
+                if ranked and allowed is None and party is None else None
             if party is not None:
                 ans = party
+            elif holder is not None:
+                ans = holder
             elif ranked and allowed is None and q.answer_type in ("who", "person"):
                 # the reader found no span, but a stored signing of the names asked about may answer it
                 got = self._use_signings(replace(ans, abstained=False, message=""), q, k, qvec)
@@ -353,6 +357,7 @@ class Engine:
                 elif q.answer_type in ("date", "place"):
                     ans = self._use_signing_slot(ans, q, k)
                 ans = self._use_roles(ans, q, k)
+                ans = self._use_holder(ans, q, k)
                 ans = self._unsigned(ans, q, qvec)
         if ranked:
             ans = self._use_article(ans, q, qvec, ranked, data, idf, k)
@@ -621,6 +626,36 @@ class Engine:
         rest = [c for c in ans.citations if c.doc == doc_id and c.start != got.start]
         return Answer(question=ans.question, answer=got.answer, citations=_first_then(first, rest, k),
                       resolved_question=ans.resolved_question, answer_type="article_" + slot)
+
+    def _use_holder(self, ans: Answer, q: Question, k: int, only_new: bool = False) -> Answer | None:
+        """"Who is the chairman of X?": the person a stored role fact gives that title, citing the
+        sentence that says it (``qa.roles.holder_of``). Without such a fact: ``ans`` as it was, or None
+        with ``only_new``."""
+        from .evidence import doc_stems
+        from .roles import holder_of
+
+        facts = (self.data.facts() or {}).get("docs") or {}
+        docs = {d: f.get("roles") or [] for d, f in facts.items() if f.get("roles")}
+        def words(d: str) -> frozenset[str]:
+            pos = self._doc_pos(d)
+            return doc_stems(self.data, pos) if pos is not None else frozenset()
+
+        fact = holder_of(q.search_text, docs, words) if docs else None
+        if fact is None:
+            return None if only_new else ans
+        quote, start = fact["quote"], int(fact["start"])
+        i = quote.find(fact["person"])
+        meta = self.data.manifest["docs"].get(fact["doc"], {})
+        first = Citation(n=1, doc=fact["doc"], title=meta.get("title"), date=meta.get("date"), quote=quote,
+                         start=start, end=int(fact["end"]),
+                         score=ans.citations[0].score if ans.citations else 1.0)
+        if i >= 0:
+            first.answer_start, first.answer_end = start + i, start + i + len(fact["person"])
+            first.answer_spans = [[first.answer_start, first.answer_end]]
+        cites = [c for c in ans.citations if not (c.doc == fact["doc"] and c.start == start)]
+        ans.citations = _first_then(first, cites, k)
+        ans.answer = fact["person"]
+        return ans
 
     def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
         """When the reader answered with the title of someone other than the person the question

@@ -92,3 +92,67 @@ def correct_role(question: str, doc_roles: list[dict], answer_start: int, answer
     # the named person's role in the same sentence when it gives one, else the first the article gives
     same = [r for r in named if r["start"] == sent_start]
     return (same or named)[0]
+
+
+def _stems(text: str) -> set[str]:
+    from .bm25 import tokenize
+
+    return set(tokenize(text or ""))
+
+
+#: Stems of the words that make a title a title ("chief", "minist", "chair"), for matching questions.
+def _title_stems() -> set[str]:
+    from .bm25 import _stemmer
+
+    return set(_stemmer().stemWords(sorted(_TITLE_WORDS)))
+
+
+#: "Who is the chairman of X?", "who is X's energy minister", "Who chairs X?": who holds a title.
+HOLDER_RE = re.compile(r"^\s*(?:who|whom)\b", re.I)
+
+
+def holder_of(question: str, docs_roles: dict[str, list[dict]], doc_words) -> dict | None:
+    """The role fact answering "who is the <title> of <organisation>" (in any wording that starts with
+    "who"): its title's title words are all in the question, every other word of the question is in the
+    fact's sentence or (counting half) its article (``doc_words(doc)``: the article's stems; a word of the
+    person's own organisation counts most), and the
+    question does not name the person. None when no fact fits or two people fit equally."""
+    from .signings import CANDIDATE_RE
+
+    if not question or not HOLDER_RE.search(question) or CANDIDATE_RE.search(question):
+        return None  # "who signed ...": the stored signings answer that
+    qs = _stems(question)
+    titles = _title_stems()
+    asked_titles = {w for w in qs if any(t == w or (len(w) >= 4 and t.startswith(w)) for t in titles)}
+    if not asked_titles:
+        return None
+    def said(t: str) -> bool:  # "chairs" says "chairman"
+        return any(t == w or (len(w) >= 4 and t.startswith(w)) for w in qs)
+
+    scored = []
+    for doc, roles in docs_roles.items():
+        words = None
+        for r in roles:
+            ts = _stems(r["title"])
+            role = ts & titles
+            if not role or not all(said(t) for t in role) or _stems(r["person"]) <= qs:
+                continue
+            own = _stems(r["title"] + " " + (r.get("organization") or ""))
+            if any(not any(t == w or t.startswith(w) for t in own) for w in asked_titles):
+                continue  # the question asks for a "deputy" or "chief" the title does not say
+            sent = _stems(r["quote"]) | ts | _stems(r.get("organization"))
+            rest = {w for w in qs if not any(t == w or (len(w) >= 4 and t.startswith(w)) for t in ts)}
+            if words is None:
+                words = doc_words(doc)
+            if not rest <= (sent | words):
+                continue
+            org = _stems(r.get("organization"))  # the person's own organisation counts most
+            score = len(role) + len(qs & ts) + sum(1.5 if w in org else 1.0 if w in sent else 0.5 for w in rest)
+            scored.append((score, doc, r))
+    if not scored:
+        return None
+    scored.sort(key=lambda x: -x[0])
+    best = scored[0]
+    if any(s[0] == best[0] and s[2]["person"] != best[2]["person"] for s in scored[1:]):
+        return None
+    return dict(best[2], doc=best[1])

@@ -1,7 +1,19 @@
 """People's roles extracted at index time (issue 13), and the reader corrected with them."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from conftest import indexed_copy
+
 from qa.roles import correct_role, named_person, roles_in_document
+
+DATA = Path(__file__).resolve().parent / "data" / "signings"
+
+
+@pytest.fixture(scope="module")
+def own_engine(tmp_path_factory, embedder):
+    return indexed_copy(DATA, tmp_path_factory, embedder, "roles")
 
 
 def _roles_of(engine, doc_prefix):
@@ -57,3 +69,39 @@ def test_roles_in_document_reads_appositives_and_prefixed_titles():
     assert ("Maria Lopez", "Chief Executive") in got
     assert any(p == "Tom Hale" and "chairman" in t for p, t in got)
     assert all(r["sentence"] in (0, 1) for r in roles)
+
+
+def test_holder_of_a_title_is_found_from_the_stored_roles():
+    from qa.roles import holder_of
+
+    q1 = "Maria Lopez, Chief Executive of Orion Motors, opened the plant."
+    q2 = "Orion chairman Tom Hale and Vela Bank chairman Ines Roy said sales rose."
+    roles = {"a.txt": [{"person": "Maria Lopez", "title": "Chief Executive", "organization": "Orion Motors",
+                        "quote": q1, "start": 0, "end": len(q1)},
+                       {"person": "Tom Hale", "title": "chairman", "organization": "Orion", "quote": q2,
+                        "start": 70, "end": 70 + len(q2)}],
+             "b.txt": [{"person": "Ines Roy", "title": "chairman", "organization": "Vela Bank", "quote": q2,
+                        "start": 0, "end": len(q2)}]}
+    words = {"a.txt": {"orion", "motor", "plant", "sale"}, "b.txt": {"vela", "bank", "sale"}}
+    assert holder_of("Who is the chief executive of Orion Motors?", roles, words.get)["person"] == "Maria Lopez"
+    assert holder_of("who is vela bank's chairman", roles, words.get)["person"] == "Ines Roy"
+    # "chairs" is the title's word too; the organisation decides between the two chairmen
+    assert holder_of("Who chairs Orion?", roles, words.get)["person"] == "Tom Hale"
+    # no organisation said: both chairmen fit equally, so none is given
+    assert holder_of("Who is the chairman?", roles, words.get) is None
+    # a title nobody has, a question naming the person, a signing question, not a "who" question: none
+    assert holder_of("Who is the treasurer of Orion Motors?", roles, words.get) is None
+    assert holder_of("Who is Maria Lopez, the chief executive?", roles, words.get) is None
+    assert holder_of("Who signed for Orion, its chief executive?", roles, words.get) is None
+    assert holder_of("What does the chief executive of Orion Motors do?", roles, words.get) is None
+    assert holder_of("Who is the deputy chief executive of Orion Motors?", roles, words.get) is None
+
+
+def test_who_holds_a_title_is_answered_from_the_article(own_engine):
+    a = own_engine.ask("who is zambia's energy minister")
+    assert a.answer == "Grace Chilufya-Banda"
+    first = a.citations[0]
+    text = open(own_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
+    assert text[first.start:first.end] == first.quote
+    assert text[first.answer_start:first.answer_end] == a.answer
+    assert own_engine.ask("Who is the manager of Brackenford Rovers?").answer == "Gareth Mellor-Hayes"
