@@ -619,6 +619,14 @@ class Engine:
         meta = data.manifest["docs"].get(doc_id) or {}
         got = answer_about(meta, source, slot, doc_id) if source is not None else None
         if got is None:
+            lines = meta.get("lines") or {}
+            if source is not None and any(x in lines for x in ("byline", "date", "source")) and not meta.get(slot):
+                # a news article with a date line or byline, but none of what is asked: say so, rather
+                # than give a name the article quotes as its author
+                what = {"author": "who wrote it", "source": "which agency or outlet it is from",
+                        "date": "when it came out"}[slot]
+                return Answer.not_found(ans.question, resolved=ans.resolved_question,
+                                        why=f"the article {doc_id} does not say {what}")
             return ans
         first = Citation(n=1, doc=doc_id, title=meta.get("title"), date=meta.get("date"), quote=got.quote,
                          start=got.start, end=got.end, score=float(ranked[0].score), answer_start=got.answer_start,

@@ -67,9 +67,10 @@ def test_questions_about_what_articles_say_are_not_taken_for_article_questions(e
     a = engine.ask("When will the new ferries enter service?")
     assert a.answer_type is None or not a.answer_type.startswith("article_")
     assert "2027" in a.citations[0].quote
-    # an article without a byline: no author is made up from the metadata
+    # an article without a byline: no author is made up, neither from the metadata nor from its text
     b = engine.ask("Who wrote the article about the Ashcombe library?")
     assert b.answer_type is None or not b.answer_type.startswith("article_")
+    assert b.abstained and "library.txt does not say who wrote it" in b.message
     # a topic no article has
     c = engine.ask("Who wrote the article about the volcano on Mars?")
     assert c.answer_type is None or not c.answer_type.startswith("article_")
