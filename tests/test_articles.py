@@ -70,6 +70,9 @@ def test_questions_about_what_articles_say_are_not_taken_for_article_questions(e
     # an article without a byline: no author is made up, neither from the metadata nor from its text
     b = engine.ask("Who wrote the article about the Ashcombe library?")
     assert b.answer_type is None or not b.answer_type.startswith("article_")
+    assert b.abstained
+    # taken for an article question: the article has a date line but no byline, and says so
+    b = engine.ask("who wrote the report on the Ashcombe library reopening")
     assert b.abstained and "library.txt does not say who wrote it" in b.message
     # a topic no article has
     c = engine.ask("Who wrote the article about the volcano on Mars?")
