@@ -916,6 +916,20 @@ def _named_venue(prep, head) -> bool:
         prep.lower_ == "at" and any(x.pos_ == "PROPN" for x in inner))
 
 
+#: Verbs that report what the sentence's clause says ("X said on Wednesday it had signed ...").
+REPORT_VERBS = {"say", "said", "says", "announce", "announced", "announces", "tell", "told", "tells", "confirm",
+                "confirmed", "confirms", "report", "reported", "reports", "disclose", "disclosed", "state", "stated"}
+
+
+def _report_date(ent, verb) -> bool:
+    """"X said on Wednesday it had concluded a deal": a date before the subject of a clause that a
+    reporting verb governs is the day it was said (the parser may hang it on the clause's verb)."""
+    if verb.dep_ != "ccomp" or verb.head.lower_ not in REPORT_VERBS:
+        return False
+    subj = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return bool(subj) and verb.head.i < ent.start and ent.end <= subj[0].i
+
+
 def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str | None, str | None]:
     """A DATE entity and a place attached to the signing clause (``anchors``: token indexes), and when
     no date is attached, the sentence's date nearest the signing word ``trig``."""
@@ -925,7 +939,8 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
         cur = ent.root
         for _ in range(8):
             if cur.i in anchors:
-                date_text = ent.text
+                if not _report_date(ent, cur):
+                    date_text = ent.text
                 break
             if cur.head is cur:
                 break
@@ -956,7 +971,14 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
                     continue
                 if g.pos_ == "PROPN" or g.ent_type_ in PLACE_LABELS or _named_venue(tok, g):
                     sub = list(g.subtree)
-                    place = _clean(_span_text(doc, sub[0].i, sub[-1].i + 1))
+                    end = sub[-1].i + 1
+                    # "in Port Elwin, where the distributor is based", "at the stadium, watched by ...":
+                    # the clause after the comma describes the place, it is not its name
+                    cut = [c for c in g.children if c.dep_ in ("relcl", "acl", "advcl") and c.i > g.i and
+                           doc[min(t.i for t in c.subtree) - 1].text == ","]
+                    if cut:
+                        end = min(min(t.i for t in c.subtree) for c in cut) - 1
+                    place = _clean(_span_text(doc, sub[0].i, end))
                     break
             if place:
                 break
@@ -1299,7 +1321,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 8  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"
+FACTS_VERSION = 9  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

@@ -533,3 +533,14 @@ def test_with_whom_asks_for_the_other_party(own):
     assert got and got["answer"] == "Hanseong Cathode"
     assert party_from_signings(events, "Who signed the offtake deal with Boreal Lithium?") is None
     assert party_from_signings(events, "Which city is Boreal Lithium based in?") is None  # no signing asked
+
+
+def test_the_day_it_was_said_and_a_place_without_its_clause(own):
+    _, events = own
+    # "Teravine Pharmaceuticals said on Wednesday it had concluded a distribution agreement ..." and
+    # "It signed the agreement with Ambrose on Tuesday in Port Elwin, where the distributor is based, ..."
+    (deal,) = _by_doc(events, "d_pharma")
+    assert deal.date_text == "Tuesday" and deal.place == "Port Elwin"
+    # "... put their names to the deal at the Heathfield Road stadium, watched by ..."
+    (kit,) = _by_doc(events, "k_brackenridge")
+    assert kit.place == "Heathfield Road stadium"
