@@ -530,10 +530,10 @@ def _signature_verb(tok) -> bool:
     return any(c.dep_ == "prep" and c.lower_ in ("to", "on") for c in preps)
 
 
-def _triggers(doc):
+def _triggers(doc, after_signing: bool = False):
     """(token, kind) for every word that reports a signing; kind is 'verb' or 'noun'. Denied or only
     planned signings ("No agreement has been signed", "hoped to sign") are none."""
-    return [(tok, kind) for tok, kind in _all_triggers(doc) if kind != "verb" or not _unreal(tok)]
+    return [(tok, kind) for tok, kind in _all_triggers(doc, after_signing) if kind != "verb" or not _unreal(tok)]
 
 
 #: Subjects of "X was represented by A" that make A a signatory in a sentence that reports no signing
@@ -550,7 +550,7 @@ def _represented(tok) -> bool:
     return by is not None and any(x.ent_type_ == "PERSON" for x in tok.doc[by.i + 1:_agent_end(tok.doc, by.i)])
 
 
-def _all_triggers(doc):
+def _all_triggers(doc, after_signing: bool = False):
     out = []
     represented = []
     for tok in doc:
@@ -585,7 +585,7 @@ def _all_triggers(doc):
     signing = bool(out)
     for tok in represented:  # who signed for the other side, in a sentence that reports the signing or alone
         subj = [c for c in tok.children if c.dep_ == "nsubjpass"] + ([tok.head] if tok.dep_ == "acl" else [])
-        if signing or any(c.lower_ in SIDE_WORDS for c in subj):
+        if signing or after_signing or any(c.lower_ in SIDE_WORDS for c in subj):
             out.append((tok, "verb"))
     return out
 
@@ -1006,15 +1006,17 @@ def _agent_end(doc, by: int) -> int:
     return len(doc)
 
 
-def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> list[Mention]:
+def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after_signing: bool = False
+                         ) -> list[Mention]:
     """Every signing this parsed sentence reports."""
     out: list[Mention] = []
     seen_verbs: set[int] = set()
     seen_by = _witness_text(doc)
-    for trig, kind in _triggers(doc):
+    for trig, kind in _triggers(doc, after_signing):
         m = Mention(sent=sent_index, strong=False, headline=headline)
         anchors = {trig.i}
         parties_from_pronoun: list[str] = []
+        represented_sides: set[int] = set()
         if kind == "verb":
             if trig.i in seen_verbs:
                 continue
@@ -1043,8 +1045,10 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
             if represented:  # "the fund was represented by A": the fund is the party
                 m.strong = False
-                party_heads += [c for c in trig.children if c.dep_ == "nsubjpass"] + (
+                sides = [c for c in trig.children if c.dep_ == "nsubjpass"] + (
                     [trig.head] if trig.dep_ == "acl" and trig.head.pos_ == "PROPN" else [])
+                party_heads += sides
+                represented_sides.update(x.i for x in sides)
             if agr is not None:  # "a memorandum of understanding with X"
                 for c in agr.children:
                     if c.dep_ == "prep" and c.lower_ == "of":
@@ -1161,8 +1165,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False) -> li
             if _is_placeholder(ph):
                 m.placeholder = True
                 continue
-            if ph.ent_type_ == "PERSON" and not _org_described(ph) and not headline:
-                continue  # a headline's "deal with Y" names a company, whatever the model tagged it
+            if ph.ent_type_ == "PERSON" and not _org_described(ph) and not headline and ph.i not in represented_sides:
+                continue  # a headline's "deal with Y" and the "X" of "X was represented by" name organisations
             p = _party_name(ph, any_entity=True)
             if p:
                 parties.append(p)
@@ -1321,7 +1325,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 9  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma
+FACTS_VERSION = 10  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1383,7 +1387,10 @@ def extract_signings(data) -> list[SigningEvent]:
                 continue
             headline = bool(int(data.sent_kind[i]) == 1)
             try:
-                found = mentions_in_sentence(parsed[i], i, headline)
+                # "...; Pellham was represented by its managing director, A": who signed for the other
+                # side, in the sentence after a signing
+                found = mentions_in_sentence(parsed[i], i, headline,
+                                             after_signing=bool(mentions) and mentions[-1].sent == i - 1)
                 if headline and not found:
                     found = _headline_mention(parsed[i], i)
                 mentions.extend(found)

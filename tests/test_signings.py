@@ -544,3 +544,24 @@ def test_the_day_it_was_said_and_a_place_without_its_clause(own):
     # "... put their names to the deal at the Heathfield Road stadium, watched by ..."
     (kit,) = _by_doc(events, "k_brackenridge")
     assert kit.place == "Heathfield Road stadium"
+
+
+def test_represented_by_after_the_signing_and_hyphenated_titles(own):
+    _, events = own
+    # "Signing for the authority was its chief executive, A; Pellham was represented by its managing
+    # director, B." (two sentences for the splitter)
+    (fuel,) = _by_doc(events, "e_airport")
+    assert _names(fuel) == ["Odile Marchetti-Brandt", "Rhys Tamberlain"]
+    # "... and Aérostructures Méridionale SA was represented by its senior vice-president for commercial
+    # affairs, B": one token for the title, and the company (tagged a person) is the party
+    (order,) = _by_doc(events, "j_windward")
+    assert "Aérostructures Méridionale SA" in order.parties
+    assert "Jean-Luc de Villeneuve-Arnaud" in _names(order)
+
+
+def test_hyphenated_titles_are_one_token():
+    from qa.nlp import get_nlp
+
+    doc = get_nlp()("She is the Vice-Chancellor and he is a vice-president and co-founder of Acme.")
+    assert {"Vice-Chancellor", "vice-president", "co-founder"} <= {t.text for t in doc}
+    assert "Clair-Baptiste" not in {t.text for t in get_nlp()("Marcia Clair-Baptiste signed.")}  # names as before
