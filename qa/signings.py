@@ -1325,7 +1325,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 10  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token
+FACTS_VERSION = 11  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1450,12 +1450,46 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
                               for p in _and_joined(_bracket_joined(_particle_joined(ev.parties, text), text), text)])
-        ev.parties = _named_only(ev.parties)
+        ev.parties = _dedupe([_spelled_out(p, text) for p in _named_only(ev.parties)])
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
                       or len(p.split()) == 1]
         ev.signatories = _titled_people(ev.signatories, ev.parties)
+        _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
     return built
+
+
+#: Short forms that end organisations' names, and what they stand for.
+SHORT_FORMS = {"FC": "Football Club", "AFC": "Athletic Football Club", "Co": "Company", "Co.": "Company",
+               "Corp": "Corporation", "Corp.": "Corporation", "Univ.": "University", "Intl": "International",
+               "Assn": "Association", "Dept": "Department", "Govt": "Government"}
+
+
+def _spelled_out(name: str, text: str) -> str:
+    """"Port Kearsley FC" as "Port Kearsley Football Club" when the article also writes it that way."""
+    words = name.split()
+    full = SHORT_FORMS.get(words[-1]) if len(words) > 1 else None
+    if full and f"{' '.join(words[:-1])} {full}" in text:
+        return f"{' '.join(words[:-1])} {full}"
+    return name
+
+
+def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
+    """A one-word "signatory" that the article writes as the start of a company's name ("Quaylink" of
+    "... firm Quaylink Payments Ltd", as in "Quaylink co-founder A signed"): that company is a party."""
+    for p in list(ev.signatories):
+        if not p.named or len(p.name.split()) != 1:
+            continue
+        found = (m for t in sentences for m in re.finditer(r"\b" + re.escape(p.name) +
+                                                            r"((?:\s+[A-Z][\w&'’-]*\.?){1,5})", t))
+        for m in found:
+            words = (p.name + m.group(1)).split()
+            end = next((i for i in range(len(words), 1, -1) if LEGAL_FORM_RE.search(words[i - 1]) or
+                        words[i - 1].lower().strip(".") in NAME_HEADS), None)
+            if end is not None:
+                ev.signatories.remove(p)
+                ev.parties = _dedupe(ev.parties + [" ".join(words[:end])])
+                break
 
 
 #: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").

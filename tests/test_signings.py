@@ -565,3 +565,12 @@ def test_hyphenated_titles_are_one_token():
     doc = get_nlp()("She is the Vice-Chancellor and he is a vice-president and co-founder of Acme.")
     assert {"Vice-Chancellor", "vice-president", "co-founder"} <= {t.text for t in doc}
     assert "Clair-Baptiste" not in {t.text for t in get_nlp()("Marcia Clair-Baptiste signed.")}  # names as before
+
+
+def test_a_company_read_as_a_person_and_a_club_spelled_out(own):
+    _, events = own
+    # "... by club chairwoman ... and Southerly managing director B": "Southerly" is the company the
+    # article calls Southerly Sportswear Pty Ltd; "Port Kearsley FC" is written out as Football Club
+    (kit,) = _by_doc(events, "i_port_kearsley")
+    assert _names(kit) == ["Margaret Ellery-Vance", "Lachlan O'Sullivan-Tuilagi"]
+    assert kit.parties == ["Port Kearsley Football Club", "Southerly Sportswear Pty Ltd"]
