@@ -166,7 +166,7 @@ def _clean(text: str | None) -> str | None:
 def _tokens(text: str | None) -> set[str]:
     if not text:
         return set()
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP}
+    return {w for w in re.findall(r"[^\W_]+", text.lower()) if w not in STOP}  # "aérostructures" whole
 
 
 def _span_text(doc, lo: int, hi: int) -> str:
@@ -1325,7 +1325,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 11  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out
+FACTS_VERSION = 12  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1878,8 +1878,9 @@ def _party_tokens(ev: SigningEvent) -> list[set[str]]:
 
 
 def _event_tokens(ev: SigningEvent) -> set[str]:
-    """Every token an event says: title, quote, agreement, parties."""
-    return _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*_party_tokens(ev))
+    """Every token an event says: title, its sentences, agreement, parties."""
+    return _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*_party_tokens(ev)) | \
+        set().union(*(_tokens(w["quote"]) for w in ev.quotes))
 
 
 def _connects(ev: SigningEvent, names: list[str]) -> bool:
@@ -1927,6 +1928,12 @@ def _asked_names(question: str) -> tuple[list[str], set[str]]:
     return names, _tokens(rest) - QUESTION_STOP
 
 
+def _stemmed(tokens: set[str]) -> set[str]:
+    from .bm25 import _stemmer
+
+    return set(_stemmer().stemWords(sorted(tokens)))
+
+
 def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str], people: bool):
     """(score, own, event) of the events the question's names and words fit, best first."""
     scored = []
@@ -1947,7 +1954,8 @@ def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str],
                 ok = False
         if rest_tokens:
             agr = _tokens(ev.agreement) | _tokens(ev.title) | context
-            hit = len(rest_tokens & agr) / len(rest_tokens)
+            # word forms apart ("turboprop" / "turboprops", "manufacturer" / "manufacturer's") are the same
+            hit = len(_stemmed(rest_tokens) & _stemmed(agr)) / len(rest_tokens)
             if not names and hit < 0.6:
                 ok = False
             score += hit
@@ -1967,12 +1975,21 @@ def _best(scored) -> SigningEvent | None:
     return scored[0][2]
 
 
+#: The words that ask for the date or the place of a signing.
+SLOT_ASKED_RE = {"date": re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:day|date|month|year|time)\b|"
+                                   r"\b(?:on|in)\s+(?:what|which)\b|\bhow\s+long\s+ago\b", re.I),
+                 "place": re.compile(r"\bwhere\b|\b(?:in|at)\s+(?:what|which)\b|\b(?:what|which)\s+"
+                                    r"(?:city|town|venue|place|location|building|hotel)\b", re.I)}
+
+
 def slot_from_signings(events: list[SigningEvent], question: str, slot: str) -> dict | None:
     """The date ("date") or place ("place") of the one stored signing a "when/where was X signed"
     question names (its agreement, parties or the words of its sentences), with the event sentence that
     says it; None when no event fits, two articles fit equally, or the event's sentences do not say it."""
     if slot not in ("date", "place") or not CANDIDATE_RE.search(question or ""):
         return None
+    if not SLOT_ASKED_RE[slot].search(question):
+        return None  # "Which two countries signed ...?" asks who, whatever kind of answer it expects
     names, rest = _asked_names(question)
     if not names and not rest:
         return None

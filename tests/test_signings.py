@@ -574,3 +574,17 @@ def test_a_company_read_as_a_person_and_a_club_spelled_out(own):
     (kit,) = _by_doc(events, "i_port_kearsley")
     assert _names(kit) == ["Margaret Ellery-Vance", "Lachlan O'Sullivan-Tuilagi"]
     assert kit.parties == ["Port Kearsley Football Club", "Southerly Sportswear Pty Ltd"]
+
+
+def test_signing_questions_match_word_forms_and_ask_for_the_slot(own):
+    engine, events = own
+    from qa.signings import slot_from_signings
+
+    # "turboprop" of the question, "turboprops" of the headline; "manufacturer" of another event sentence
+    a = engine.ask("who signed the turboprop deal on behalf of the manufacturer")
+    assert a.answer == "Jean-Luc de Villeneuve-Arnaud"
+    # "Which two countries signed ...": the parties, not the place of the signing
+    assert slot_from_signings(events, "Which two countries signed a memorandum on the Oti-Kessa river basin?",
+                              "place") is None
+    got = slot_from_signings(events, "Where did Ghana and Togo sign the memorandum on the Oti-Kessa basin?", "place")
+    assert got and "Kessabo" in got["answer"]
