@@ -427,7 +427,9 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
             continue
         title, org = _describe(doc, ent, lo, hi, stops)
         rng = None
-        if ent.end < hi and doc[ent.end].text == ",":
+        if ent.end + 1 < hi and doc[ent.end].text == "," and doc[ent.end + 1].lower_ in ("and", "while"):
+            pass  # "A, and Finance Minister B": what follows the comma is the next person, not A's title
+        elif ent.end < hi and doc[ent.end].text == ",":
             end = _desc_end(doc, ent.end + 1, hi, stops) + 1
             if end - 1 in stops and end - 2 > ent.end and doc[end - 2].lower_ in ("and", "by"):
                 end -= 1  # "A, and by B": B's name is no part of A's title
@@ -708,6 +710,10 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     if tok.ent_type_ in ("DATE", "TIME", "MONEY", "CARDINAL", "PERCENT") or \
             (tok.ent_type_ == "PERSON" and not any_entity):
         return None
+    legal = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ == "ORG"
+                  and LEGAL_FORM_RE.search(e[-1].text)), None)
+    if legal is not None:  # "... company Acme Biologicals Limited for the supply of ...": the name ends there
+        return _clean(legal.text)
     if tok.pos_ == "NOUN" and tok.text[:1].islower():  # "Scandinavian carrier SkyNord": the name in apposition
         named = [c for c in tok.children if c.dep_ == "appos" and (c.pos_ == "PROPN" or c.ent_type_ in ORG_LABELS)]
         if named:
@@ -1325,7 +1331,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 12  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters
+FACTS_VERSION = 13  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1475,10 +1481,17 @@ def _spelled_out(name: str, text: str) -> str:
 
 
 def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
-    """A one-word "signatory" that the article writes as the start of a company's name ("Quaylink" of
-    "... firm Quaylink Payments Ltd", as in "Quaylink co-founder A signed"): that company is a party."""
+    """A "signatory" that the article writes as the start of a company's name ("Quaylink" of "... firm
+    Quaylink Payments Ltd", as in "Quaylink co-founder A signed"), or that ends with a company's legal form
+    ("Solar Teknoloji A.S." of "Aydinlar Solar Teknoloji A.S."): that company is a party."""
     for p in list(ev.signatories):
-        if not p.named or len(p.name.split()) != 1:
+        if not p.named or len(p.name.split()) > 3:
+            continue
+        if LEGAL_FORM_RE.search(p.name.split()[-1]) and len(p.name.split()) > 1:
+            whole = next((m.group(0) for t in sentences for m in re.finditer(
+                r"(?:[A-Z][\w&'’.-]*\s){0,3}" + re.escape(p.name), t)), p.name)
+            ev.signatories.remove(p)
+            ev.parties = _dedupe(ev.parties + [_clean(whole) or p.name])
             continue
         found = (m for t in sentences for m in re.finditer(r"\b" + re.escape(p.name) +
                                                             r"((?:\s+[A-Z][\w&'’-]*\.?){1,5})", t))
@@ -1494,7 +1507,7 @@ def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
 
 #: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").
 LEGAL_FORM_RE = re.compile(r"(?:Limited|Ltd\.?|S\.A\.?|SA|Inc\.?|Co\.|Corp\.?|PLC|Plc|LLC|GmbH|AG|N\.V\.|NV|B\.V\.|"
-                           r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj)$")
+                           r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj|A\.S\.|A\.Ş\.|SAOG|SAS|S\.A\.S\.|Sdn)$")
 
 
 #: Lower-case words inside names in other languages ("Vale do Sorraia", "Sains dan Teknologi").
@@ -1567,6 +1580,8 @@ def _legal_whole(name: str, text: str) -> str:
     m = re.search(r"((?:[A-Z][\w.’'-]*\s){1,4})and\s" + re.escape(name), text)
     if not m or LEGAL_FORM_RE.search(m.group(1).strip()):
         return name
+    if any(w.lower().strip(".") in HONORIFICS | TITLE_PREFIX for w in m.group(1).split()):
+        return name  # "Minister of Health Dr. A B and Acme Limited ...": a person before the "and"
     words = m.group(1).split()
     while words and words[0].lower() in DETERMINERS:
         words = words[1:]
