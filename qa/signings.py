@@ -1393,7 +1393,7 @@ def extract_signings(data) -> list[SigningEvent]:
                 continue
             headline = bool(int(data.sent_kind[i]) == 1)
             try:
-                # "...; Pellham was represented by its managing director, A": who signed for the other
+                # "...; Acme was represented by its managing director, A": who signed for the other
                 # side, in the sentence after a signing
                 found = mentions_in_sentence(parsed[i], i, headline,
                                              after_signing=bool(mentions) and mentions[-1].sent == i - 1)
@@ -1472,7 +1472,7 @@ SHORT_FORMS = {"FC": "Football Club", "AFC": "Athletic Football Club", "Co": "Co
 
 
 def _spelled_out(name: str, text: str) -> str:
-    """"Port Kearsley FC" as "Port Kearsley Football Club" when the article also writes it that way."""
+    """"Westbury FC" as "Westbury Football Club" when the article also writes it that way."""
     words = name.split()
     full = SHORT_FORMS.get(words[-1]) if len(words) > 1 else None
     if full and f"{' '.join(words[:-1])} {full}" in text:
@@ -1481,9 +1481,9 @@ def _spelled_out(name: str, text: str) -> str:
 
 
 def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
-    """A "signatory" that the article writes as the start of a company's name ("Quaylink" of "... firm
-    Quaylink Payments Ltd", as in "Quaylink co-founder A signed"), or that ends with a company's legal form
-    ("Solar Teknoloji A.S." of "Aydinlar Solar Teknoloji A.S."): that company is a party."""
+    """A "signatory" that the article writes as the start of a company's name ("Brightpay" of "... firm
+    Brightpay Payments Ltd", as in "Brightpay co-founder A signed"), or that ends with a company's legal form
+    ("Solar Enerji A.S." of "Kaya Solar Enerji A.S."): that company is a party."""
     for p in list(ev.signatories):
         if not p.named or len(p.name.split()) > 3:
             continue
