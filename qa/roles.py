@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 from .signings import ROLE_WORDS, TITLE_PREFIX, _people_in
 
@@ -94,17 +95,19 @@ def correct_role(question: str, doc_roles: list[dict], answer_start: int, answer
     return (same or named)[0]
 
 
-def _stems(text: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def _stems(text: str | None) -> frozenset[str]:
     from .bm25 import tokenize
 
-    return set(tokenize(text or ""))
+    return frozenset(tokenize(text or ""))
 
 
 #: Stems of the words that make a title a title ("chief", "minist", "chair"), for matching questions.
-def _title_stems() -> set[str]:
+@lru_cache(maxsize=1)
+def _title_stems() -> frozenset[str]:
     from .bm25 import _stemmer
 
-    return set(_stemmer().stemWords(sorted(_TITLE_WORDS)))
+    return frozenset(_stemmer().stemWords(sorted(_TITLE_WORDS)))
 
 
 #: "Who is the chairman of X?", "who is X's energy minister", "Who chairs X?": who holds a title.
