@@ -71,7 +71,8 @@ PLACEHOLDER_WORDS = {"parties", "party", "sides", "side", "they", "both", "two",
                      "countries", "nations", "signatories"}
 STOP = {"the", "a", "an", "of", "and", "for", "on", "in", "at", "to", "with", "between", "by", "its", "their",
         "this", "that", "these", "those", "new", "s", "'s", "’s"}
-GENERIC_AGREEMENT = AGREEMENT_NOUNS | {"cooperation", "strategic", "comprehensive", "signing", "ceremony"}
+GENERIC_AGREEMENT = AGREEMENT_NOUNS | {"cooperation", "strategic", "comprehensive", "signing", "ceremony", "signed",
+                                       "copies", "copy", "originals", "texts"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 ORG_LABELS = {"ORG", "GPE", "NORP", "FAC"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
@@ -1331,7 +1332,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 13  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"
+FACTS_VERSION = 14  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

@@ -255,7 +255,7 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
     assert splits["j"]["right_parties_and_signatories"] >= 4 and splits["j"]["event_recall"] == 1.0
     assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
-    assert splits["l"]["right_parties_and_signatories"] >= 6 and splits["l"]["event_recall"] == 1.0
+    assert splits["l"]["right_parties_and_signatories"] >= 6 and splits["l"]["event_precision"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -604,3 +604,9 @@ def test_two_people_after_a_comma_and_companies_ending_in_a_legal_form(own):
     (vaccine,) = _by_doc(events, "l_zambia")
     assert _names(vaccine) == ["Mutinta Mwiinga", "Nikhil Vaidyanathan"]
     assert vaccine.parties == ["Ministry of Health", "Sarvodaya Biologicals Limited"]
+
+
+def test_exchanging_the_signed_documents_is_the_same_signing(own):
+    _, events = own
+    # "... put their signatures to the memorandum ... and exchanged the signed documents": one event
+    assert len(_by_doc(events, "l_northern_rift")) == 1
