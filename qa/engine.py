@@ -507,26 +507,35 @@ class Engine:
         return Answer.not_found(ans.question, resolved=ans.resolved_question,
                                 why=f"{first.doc} speaks of a signing, but reports none having taken place")
 
+    def _lead_with(self, ans: Answer, doc: str, quote: str, start: int, end: int, spans: list, answer: str,
+                   k: int) -> Answer:
+        """``ans`` answered with ``answer``, quoting ``doc``'s sentence at ``start``-``end`` first (its
+        answer ``spans`` marked), then the reader's other quotes."""
+        meta = self.data.manifest["docs"].get(doc, {})
+        first = Citation(n=1, doc=doc, title=meta.get("title"), date=meta.get("date"), quote=quote, start=start,
+                         end=end, score=ans.citations[0].score if ans.citations else 1.0)
+        if spans:
+            first.answer_spans = spans
+            first.answer_start, first.answer_end = spans[0][0], spans[-1][1]
+        cites = [c for c in ans.citations if not (c.doc == doc and c.start == start)]
+        ans.citations = _first_then(first, cites, k)
+        ans.answer = answer
+        return ans
+
     def _use_party(self, ans: Answer, q: Question, k: int) -> Answer | None:
         """"With whom did X sign ...?": the other party of the stored signing the question names, citing
         the event sentence that names it; None when the question does not ask that or no signing fits."""
-        from .signings import party_from_signings, signings_for_engine
+        from .signings import asks_for_party, party_from_signings, signings_for_engine
 
+        if not asks_for_party(q.search_text):  # before the signings: most questions ask nothing of them
+            return None
         hit = party_from_signings(signings_for_engine(self), q.search_text)
         if hit is None:
             return None
         if hit["quote"] == hit["event"].title:  # only the headline names it: the body sentence that does
             hit = self._body_naming(hit) or hit
-        meta = self.data.manifest["docs"].get(hit["doc"], {})
-        first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=hit["quote"],
-                         start=hit["start"], end=hit["end"], score=ans.citations[0].score if ans.citations else 1.0)
-        if hit["spans"]:
-            first.answer_spans = hit["spans"]
-            first.answer_start, first.answer_end = hit["spans"][0][0], hit["spans"][-1][1]
-        cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == hit["start"])]
-        ans.citations = _first_then(first, cites, k)
-        ans.answer = hit["answer"]
-        return ans
+        return self._lead_with(ans, hit["doc"], hit["quote"], hit["start"], hit["end"], hit["spans"], hit["answer"],
+                               k)
 
     def _body_naming(self, hit: dict) -> dict | None:
         """The first body sentence of the hit's article that names every one of its answer's parties
@@ -556,15 +565,8 @@ class Engine:
         hit = slot_from_signings(signings_for_engine(self), q.search_text, q.answer_type)
         if hit is None:
             return ans
-        meta = self.data.manifest["docs"].get(hit["doc"], {})
-        first = Citation(n=1, doc=hit["doc"], title=meta.get("title"), date=meta.get("date"), quote=hit["quote"],
-                         start=hit["start"], end=hit["end"], score=ans.citations[0].score if ans.citations else 1.0,
-                         answer_start=hit["answer_start"], answer_end=hit["answer_end"],
-                         answer_spans=[[hit["answer_start"], hit["answer_end"]]])
-        cites = [c for c in ans.citations if not (c.doc == hit["doc"] and c.start == hit["start"])]
-        ans.citations = _first_then(first, cites, k)
-        ans.answer = hit["answer"]
-        return ans
+        return self._lead_with(ans, hit["doc"], hit["quote"], hit["start"], hit["end"],
+                               [[hit["answer_start"], hit["answer_end"]]], hit["answer"], k)
 
     def _signatory_for(self, ev, side: str):
         """The signatory of ``ev`` who signed for ``side`` ("Poland", "the lithium company"), with the event
@@ -640,8 +642,10 @@ class Engine:
         sentence that says it (``qa.roles.holder_of``). Without such a fact: ``ans`` as it was, or None
         with ``only_new``."""
         from .evidence import doc_stems
-        from .roles import holder_of
+        from .roles import asks_for_holder, holder_of
 
+        if not asks_for_holder(q.search_text):  # before the role facts of every document
+            return None if only_new else ans
         facts = (self.data.facts() or {}).get("docs") or {}
         docs = {d: f.get("roles") or [] for d, f in facts.items() if f.get("roles")}
         def words(d: str) -> frozenset[str]:
@@ -653,17 +657,8 @@ class Engine:
             return None if only_new else ans
         quote, start = fact["quote"], int(fact["start"])
         i = quote.find(fact["person"])
-        meta = self.data.manifest["docs"].get(fact["doc"], {})
-        first = Citation(n=1, doc=fact["doc"], title=meta.get("title"), date=meta.get("date"), quote=quote,
-                         start=start, end=int(fact["end"]),
-                         score=ans.citations[0].score if ans.citations else 1.0)
-        if i >= 0:
-            first.answer_start, first.answer_end = start + i, start + i + len(fact["person"])
-            first.answer_spans = [[first.answer_start, first.answer_end]]
-        cites = [c for c in ans.citations if not (c.doc == fact["doc"] and c.start == start)]
-        ans.citations = _first_then(first, cites, k)
-        ans.answer = fact["person"]
-        return ans
+        spans = [[start + i, start + i + len(fact["person"])]] if i >= 0 else []
+        return self._lead_with(ans, fact["doc"], quote, start, int(fact["end"]), spans, fact["person"], k)
 
     def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
         """When the reader answered with the title of someone other than the person the question

@@ -114,37 +114,45 @@ def _title_stems() -> frozenset[str]:
 HOLDER_RE = re.compile(r"^\s*(?:who|whom)\b", re.I)
 
 
+def _says(word: str, stems) -> bool:
+    """Whether one of ``stems`` is ``word`` or, from 4 letters on, starts it ("chair" says "chairman")."""
+    return any(word == w or (len(w) >= 4 and word.startswith(w)) for w in stems)
+
+
+def asks_for_holder(question: str) -> bool:
+    """Whether a question may ask who holds a title: it starts with "who", names a title word, and is not
+    about a signing (the stored signings answer "who signed ...")."""
+    from .signings import CANDIDATE_RE
+
+    if not question or not HOLDER_RE.search(question) or CANDIDATE_RE.search(question):
+        return False
+    return any(_says(t, _stems(question)) for t in _title_stems())
+
+
 def holder_of(question: str, docs_roles: dict[str, list[dict]], doc_words) -> dict | None:
     """The role fact answering "who is the <title> of <organisation>" (in any wording that starts with
     "who"): its title's title words are all in the question, every other word of the question is in the
     fact's sentence or (counting half) its article (``doc_words(doc)``: the article's stems; a word of the
     person's own organisation counts most), and the
     question does not name the person. None when no fact fits or two people fit equally."""
-    from .signings import CANDIDATE_RE
-
-    if not question or not HOLDER_RE.search(question) or CANDIDATE_RE.search(question):
-        return None  # "who signed ...": the stored signings answer that
+    if not asks_for_holder(question):
+        return None
     qs = _stems(question)
     titles = _title_stems()
-    asked_titles = {w for w in qs if any(t == w or (len(w) >= 4 and t.startswith(w)) for t in titles)}
-    if not asked_titles:
-        return None
-    def said(t: str) -> bool:  # "chairs" says "chairman"
-        return any(t == w or (len(w) >= 4 and t.startswith(w)) for w in qs)
-
+    asked_titles = {w for w in qs if any(_says(t, [w]) for t in titles)}
     scored = []
     for doc, roles in docs_roles.items():
         words = None
         for r in roles:
             ts = _stems(r["title"])
             role = ts & titles
-            if not role or not all(said(t) for t in role) or _stems(r["person"]) <= qs:
+            if not role or not all(_says(t, qs) for t in role) or _stems(r["person"]) <= qs:
                 continue
             own = _stems(r["title"] + " " + (r.get("organization") or ""))
             if any(not any(t == w or t.startswith(w) for t in own) for w in asked_titles):
                 continue  # the question asks for a "deputy" or "chief" the title does not say
             sent = _stems(r["quote"]) | ts | _stems(r.get("organization"))
-            rest = {w for w in qs if not any(t == w or (len(w) >= 4 and t.startswith(w)) for t in ts)}
+            rest = {w for w in qs if not any(_says(t, [w]) for t in ts)}
             if words is None:
                 words = doc_words(doc)
             if not rest <= (sent | words):

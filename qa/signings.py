@@ -124,6 +124,8 @@ class SigningEvent:
     subject: str | None = None
     sentences: list[int] = field(default_factory=list)
     quotes: list[dict] = field(default_factory=list)  # every merged sentence: quote, start, end
+    _tokens: frozenset | None = field(default=None, repr=False, compare=False)  # see _event_tokens
+    _stems: frozenset | None = field(default=None, repr=False, compare=False)
 
     def signatory_names(self) -> list[str]:
         return [s.name for s in self.signatories]
@@ -1894,9 +1896,12 @@ def _party_tokens(ev: SigningEvent) -> list[set[str]]:
 
 
 def _event_tokens(ev: SigningEvent) -> set[str]:
-    """Every token an event says: title, its sentences, agreement, parties."""
-    return _tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) | set().union(*_party_tokens(ev)) | \
-        set().union(*(_tokens(w["quote"]) for w in ev.quotes))
+    """Every token an event says: title, its sentences, agreement, parties (worked out once per event:
+    every signing question reads every event)."""
+    if ev._tokens is None:
+        ev._tokens = frozenset(_tokens(ev.title) | _tokens(ev.quote) | _tokens(ev.agreement) |
+                               set().union(*_party_tokens(ev)) | set().union(*(_tokens(w["quote"]) for w in ev.quotes)))
+    return ev._tokens
 
 
 def _connects(ev: SigningEvent, names: list[str]) -> bool:
@@ -1969,9 +1974,10 @@ def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str],
             else:
                 ok = False
         if rest_tokens:
-            agr = _tokens(ev.agreement) | _tokens(ev.title) | context
             # word forms apart ("turboprop" / "turboprops", "manufacturer" / "manufacturer's") are the same
-            hit = len(_stemmed(rest_tokens) & _stemmed(agr)) / len(rest_tokens)
+            if ev._stems is None:
+                ev._stems = frozenset(_stemmed(context))
+            hit = len(_stemmed(rest_tokens) & ev._stems) / len(rest_tokens)
             if not names and hit < 0.6:
                 ok = False
             score += hit
@@ -2039,16 +2045,22 @@ PARTY_ASKED_RE = re.compile(
     r"(?!\s*(?:'s|’s))", re.I)
 
 
+def asks_for_party(question: str) -> bool:
+    """Whether a question asks for the other party of a signing ("With whom did X sign ...?"), with a
+    word about a signing in it ("Which city hosted the games?" has none)."""
+    if not question or not PARTY_ASKED_RE.search(question):
+        return False
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    return bool(CANDIDATE_RE.search(question) or words & AGREEMENT_NOUNS or
+                re.search(r"\bpartner(?:s|ed|ing|ship)?\b|\bteamed\s+up\b", question, re.I))
+
+
 def party_from_signings(events: list[SigningEvent], question: str) -> dict | None:
     """"With whom did X sign ...?": the other parties of the one stored signing whose parties the question
     names (at least one named, at least one not), with the event sentence that names them; None when the
     question does not ask that, no event fits, or two articles fit equally."""
-    if not question or not PARTY_ASKED_RE.search(question):
+    if not asks_for_party(question):
         return None
-    words = set(re.findall(r"[a-z]+", question.lower()))
-    if not (CANDIDATE_RE.search(question) or words & AGREEMENT_NOUNS or
-            re.search(r"\bpartner(?:s|ed|ing|ship)?\b|\bteamed\s+up\b", question, re.I)):
-        return None  # "Which city hosted the games?": no signing asked about
     qt = _tokens(question) - QUESTION_STOP
     scored = []
     for ev in events:
@@ -2061,7 +2073,7 @@ def party_from_signings(events: list[SigningEvent], question: str) -> dict | Non
         if not named or not other:
             continue
         rest = qt - set().union(*(_tokens(p) for p in named))
-        words = _tokens(ev.agreement) | _tokens(ev.title) | _event_tokens(ev)
+        words = _event_tokens(ev)
         score = sum(len(_tokens(p) & qt) for p in named) + (len(rest & words) / len(rest) if rest else 0.0)
         scored.append((score, len(rest & _tokens(ev.agreement)), ev, other))
     scored.sort(key=lambda x: (-x[0], -x[1]))
