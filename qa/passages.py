@@ -56,6 +56,10 @@ def _pieces(text: str, lo: int, hi: int, size: int) -> list[tuple[int, int]]:
     out.append((lo, hi))
     return out
 
+#: How a sentence the splitter cut after an abbreviation goes on: "Ferrante Meccanica S.p." + "A. and
+#: Kazakh ...", "at 5 p.m." + "and then ...": with a lower-case word, or one letter and a lower-case word.
+CUT_AFTER_ABBREVIATION_RE = re.compile(r"(?:[A-Z]\.\s+)?[a-z]")
+
 
 def split_block(block: Block) -> list[tuple[int, int]]:
     """Clean-text spans of the sentences of one block (syntok keeps token offsets), none longer than
@@ -71,7 +75,8 @@ def split_block(block: Block) -> list[tuple[int, int]]:
                     continue
                 s, e = a + toks[0].offset, a + toks[-1].offset + len(toks[-1].value)
                 if joined and (TITLE_ABBREVIATION_RE.search(text[joined[-1][0]:joined[-1][1]])
-                               or text[s] in "—–" or text[s:s + 2] == "- "):  # "MARROWDALE, Ont. — Nurses ..."
+                               or text[s] in "—–" or text[s:s + 2] == "- "  # "MARROWDALE, Ont. — Nurses ..."
+                               or (text[joined[-1][1] - 1] == "." and CUT_AFTER_ABBREVIATION_RE.match(text, s))):
                     joined[-1] = (joined[-1][0], e)
                 else:
                     joined.append((s, e))

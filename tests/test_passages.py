@@ -41,6 +41,16 @@ def test_a_title_abbreviation_or_a_dash_starts_no_sentence():
         "MARROWDALE, Ont. — Nurses signed a contract.", "Next one."]
 
 
+def test_a_cut_inside_an_abbreviation_is_joined_again():
+    # syntok ends a sentence inside "S.p.A." when "and" follows; a sentence that goes on in lower case
+    text = ("Italian maker Ferrante Meccanica S.p.A. and Kazakh manufacturer Steppe JSC have inked a deal. "
+            "It starts in May. The firms met at 5 p.m. and then signed.")
+    spans = split_block(Block(text, 0))
+    assert [text[s:e] for s, e in spans][:2] == [
+        "Italian maker Ferrante Meccanica S.p.A. and Kazakh manufacturer Steppe JSC have inked a deal.",
+        "It starts in May."]
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "seeds").glob("*.txt")), ids=lambda p: p.name[:3])
 def test_seed_sentences_are_exact_slices(path):
     doc = load_document(path, path.parent)
