@@ -322,7 +322,55 @@ def _person_spans(doc, lo: int, hi: int) -> list:
             i = max(j, i + 1)
         else:
             i += 1
+    spans += [s for s in _titled_names(doc, lo, hi) if not any(t in taken for t in range(s.start, s.end))]
     return sorted(spans, key=lambda e: e.start)
+
+
+#: Title words that come before a person's name ("Vice-Chancellor Professor A B", "Acme founder A B").
+NAME_TITLES = (ROLE_WORDS | TITLE_PREFIX | HONORIFICS) - {
+    "partner", "partners", "counterpart", "counterparts", "owner", "general", "representatives", "officials",
+    "leaders", "delegates", "executives", "managers", "directors", "heads", "chiefs", "ministers", "presidents",
+    "chairmen", "envoys", "negotiators", "first", "senior", "junior", "executive", "associate", "assistant",
+    "managing", "acting", "interim"}
+
+
+def _is_title_word(tok) -> bool:
+    w = tok.lower_.strip(".")
+    return w in NAME_TITLES or ("-" in w and w.split("-")[-1] in NAME_TITLES)
+
+
+def _titled_names(doc, lo: int, hi: int) -> list:
+    """Names the model did not tag that a title stands right before: "Vice-Chancellor Professor Johannes du
+    Plessis", "Acme founder Lindiwe Mahlangu-Dlamini" (two to four capitalised words, with the
+    lower-case particles and hyphens of names, and no organisation's head word or legal form)."""
+    out = []
+    i = lo
+    while i < hi:
+        if not _is_title_word(doc[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < hi and _is_title_word(doc[j]):
+            j += 1
+        k, words = j, 0
+        while k < hi:
+            t = doc[k]
+            if t.text[:1].isupper() and t.is_alpha and not _is_title_word(t):
+                words += 1
+            elif t.lower_ in NAME_PARTICLES and k + 1 < hi and doc[k + 1].text[:1].isupper() and words:
+                pass
+            elif t.text == "-" and words and not doc[k - 1].whitespace_ and not t.whitespace_:
+                pass
+            else:
+                break
+            k += 1
+        if 2 <= words <= 4 and doc[k - 1].text[:1].isupper() and \
+                doc[k - 1].lower_ not in NAME_HEADS and not LEGAL_FORM_RE.search(doc[k - 1].text) and \
+                not any(doc[x].ent_type_ in ("GPE", "DATE", "NORP") for x in range(j, k)) and \
+                (k >= hi or doc[k].text not in ("'s", "’s")):
+            out.append(doc[j:k])
+        i = max(k, i + 1)
+    return out
 
 
 def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None = None
@@ -361,7 +409,7 @@ def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None 
                 toks = [t for t in pre if t.tag_ != "POS"]
                 k = 0
                 while k < len(toks) and toks[k].tag_ == "NNP" and toks[k].lower_ not in ROLE_WORDS and \
-                        toks[k].lower_ not in TITLE_PREFIX:
+                        toks[k].lower_ not in TITLE_PREFIX and not _is_title_word(toks[k]):
                     k += 1
                 if 0 < k < len(toks):
                     org = _clean(" ".join(t.text for t in toks[:k]))
@@ -696,6 +744,29 @@ def _parties_from_preps(tok) -> list:
     return heads
 
 
+def _between_names(prep) -> list[str]:
+    """"between St Brigid's University Hospital and Acme Services Ltd": the two names of the words after
+    "between", split at the "and" where both sides end as an organisation's name does (a head word such
+    as "Hospital", a legal form or the end of an organisation entity), whatever the parse made of them."""
+    doc = prep.doc
+    k = prep.i + 1
+    while k < len(doc) and (doc[k].text[:1].isupper() or doc[k].lower_ in ("and", "&", "of", "the", "'s", "’s")
+                            or doc[k].lower_ in NAME_PARTICLES or (doc[k].text == "-" and not doc[k].whitespace_)):
+        k += 1
+    toks = doc[prep.i + 1:k]
+
+    def org_end(t) -> bool:
+        return t.lower_.strip(".") in NAME_HEADS or bool(LEGAL_FORM_RE.search(t.text)) or \
+            (t.ent_type_ in ORG_LABELS and (t.i + 1 >= len(doc) or doc[t.i + 1].ent_iob_ != "I"))
+
+    splits = [t.i for t in toks if t.lower_ == "and" and prep.i + 1 < t.i < k - 1 and org_end(doc[t.i - 1])
+              and doc[t.i + 1].text[:1].isupper() and org_end(doc[k - 1])]
+    if len(splits) != 1:
+        return []
+    names = [_clean(_span_text(doc, prep.i + 1, splits[0])), _clean(_span_text(doc, splits[0] + 1, k))]
+    return [n for n in names if n] if all(names) else []
+
+
 def _party_name(tok, any_entity: bool = False) -> str | None:
     """The name of a party headed by ``tok``: its noun phrase, without the description before a proper
     name ("struggling carmaker Veltra" -> "Veltra"); None for a pronoun, a person, a date or a number
@@ -722,6 +793,9 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
         if named:
             return _party_name(named[0], any_entity)
     lo, hi = _np_bounds(tok)
+    if tok.pos_ == "NOUN" and tok.text[:1].islower() and any(t.ent_type_ == "NORP" for t in tok.doc[lo:hi]) and \
+            all(t.ent_type_ == "NORP" or not t.text[:1].isupper() for t in tok.doc[lo:hi]):
+        return None  # "Senegalese developer", "a Korean battery maker": who it is, not a name
     dashes = [t.i for t in tok.doc[lo:hi] if t.i < hi - 1 and (t.text in ("—", "–", "--") or (
         t.text == "-" and t.whitespace_ and t.i > 0 and tok.doc[t.i - 1].whitespace_))]
     if dashes:  # "NAIROBI, March 3, 2025 — Kenya and Japan": the dateline is no part of the name
@@ -1170,6 +1244,22 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
                     p = _party_name(h)
                     if p:
                         parties.append(p)
+        if kind == "verb" and not passive and bounds and not headline:
+            # "Italian maker A S.p.A. and Kazakh manufacturer B JSC have inked ...": names that end in a
+            # legal form are companies, however the parser split or tagged them
+            for name in _legal_names(doc[min(a for a, _ in bounds):trig.i].text):
+                t = _tokens(name)
+                if not any(t <= _tokens(x) for x in parties):
+                    parties = [x for x in parties if not _tokens(x) < t] + [name]
+                    people = [p for p in people if not (p.named and _tokens(p.name) < t)]
+        if kind == "verb":
+            for holder in [trig] + ([agr] if agr is not None else []):
+                for c in holder.children:
+                    if c.dep_ == "prep" and c.lower_ == "between":
+                        for name in _between_names(c):
+                            t = _tokens(name)
+                            if not any(t <= _tokens(x) for x in parties):
+                                parties = [x for x in parties if not _tokens(x) < t] + [name]
         for ph in party_heads:
             if _is_placeholder(ph):
                 m.placeholder = True
@@ -1334,7 +1424,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 14  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1357,7 +1447,7 @@ def extract_document(doc_id: str, meta: dict, sent_texts: list[str], sent_quotes
 #: A wire story's dateline before its first sentence: "NAIROBI, July 8 (Equator Wire) - ", "PUNE, Sept 18 – ",
 #: "LUSAKA, 21 May 2025 – ", "GENEVA (Reuters) — ": a city in capitals, maybe a date or a country, maybe
 #: the agency, then a dash between spaces.
-DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_][^\W\d_.'’\- ]*(?:[.'’\- ]+[^\W\d_]+)*\.?)(?:,[^–—()]{1,40}?)?"
+DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_][^\W\d_.'’\- /]*(?:[.'’\- /]+[^\W\d_]+)*\.?)(?:,[^–—()]{1,40}?)?"
                          r"(?:\s*\([^()]{1,40}\))?\s+(?:-{1,2}|–|—)\s+")
 
 
@@ -1459,7 +1549,8 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
     for ev in built:  # "DIST" of the headline is "Deccan Institute of Science and Technology (DIST)"
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
                               for p in _and_joined(_bracket_joined(_particle_joined(ev.parties, text), text), text)])
-        ev.parties = _dedupe([_spelled_out(p, text) for p in _named_only(ev.parties)])
+        legal = _dedupe(_legal_names(text))
+        ev.parties = _dedupe([_with_legal_form(_spelled_out(p, text), legal) for p in _named_only(ev.parties)])
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
                       or len(p.split()) == 1]
@@ -1472,6 +1563,15 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
 SHORT_FORMS = {"FC": "Football Club", "AFC": "Athletic Football Club", "Co": "Company", "Co.": "Company",
                "Corp": "Corporation", "Corp.": "Corporation", "Univ.": "University", "Intl": "International",
                "Assn": "Association", "Dept": "Department", "Govt": "Government"}
+
+
+def _with_legal_form(name: str, legal: list[str]) -> str:
+    """"Karoo BioGenix" as "Karoo BioGenix (Pty) Ltd": the one name with a legal form that the article
+    writes starting with the party's words."""
+    if LEGAL_FORM_RE.search(name):
+        return name
+    longer = [x for x in legal if x.startswith(name + " ")]
+    return longer[0] if len(longer) == 1 else name
 
 
 def _spelled_out(name: str, text: str) -> str:
@@ -1510,7 +1610,24 @@ def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
 
 #: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").
 LEGAL_FORM_RE = re.compile(r"(?:Limited|Ltd\.?|S\.A\.?|SA|Inc\.?|Co\.|Corp\.?|PLC|Plc|LLC|GmbH|AG|N\.V\.|NV|B\.V\.|"
-                           r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj|A\.S\.|A\.Ş\.|SAOG|SAS|S\.A\.S\.|Sdn)$")
+                           r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj|A\.S\.|A\.Ş\.|SAOG|SAS|S\.A\.S\.|Sdn|"
+                           r"JSC|PJSC|OJSC|LLP|Ltda\.?|Pte|A/S|KG|SE|plc)$")
+
+#: A company name that ends in its legal form, read from the text ("Kazakh manufacturer Steppe Machinery
+#: JSC" -> "Steppe Machinery JSC"): capitalised words, with the particles of other languages inside.
+LEGAL_NAME_RE = re.compile(r"(?<![\w.&'’-])((?:(?:[A-Z0-9][\w&'’.\-]*|&)\s+(?:(?:de|la|del|do|da|dos|van|der|von|du|al)\s+){0,2})"
+                           r"{1,6}\(?(?:" + LEGAL_FORM_RE.pattern[3:-2] + r")\)?(?:,?\s(?:Ltd\.?|Limited))?)(?![\w])")
+
+
+def _legal_names(text: str) -> list[str]:
+    """The names in ``text`` that end in a company's legal form."""
+    out = []
+    for m in LEGAL_NAME_RE.finditer(text):
+        words = m.group(1).split()
+        while len(words) > 2 and (words[0].lower() in DETERMINERS or words[0] == "&"):
+            words = words[1:]
+        out.append(_clean(" ".join(words)))
+    return out
 
 
 #: Lower-case words inside names in other languages ("Vale do Sorraia", "Sains dan Teknologi").
@@ -1553,8 +1670,8 @@ def _and_joined(parties: list[str], text: str) -> list[str]:
         for b in list(out):
             if a == b or a not in out or b not in out or f"{a} and {b}" not in text:
                 continue
-            if b.split()[-1].lower() not in NAME_HEADS or a.split()[-1].lower() in NAME_HEADS:
-                continue
+            if b.split()[-1].lower() not in NAME_HEADS or any(w.lower() in NAME_HEADS for w in a.split()):
+                continue  # "Red River University of Science and Technology" is a whole name already
             alone = re.findall(re.escape(a) + r"(?! and " + re.escape(b.split()[0]) + r")", text)
             if not alone:
                 out = [f"{a} and {b}" if x == a else x for x in out if x != b]
@@ -1583,8 +1700,13 @@ def _legal_whole(name: str, text: str) -> str:
     m = re.search(r"((?:[A-Z][\w.’'-]*\s){1,4})and\s" + re.escape(name), text)
     if not m or LEGAL_FORM_RE.search(m.group(1).strip()):
         return name
+    before = text[:m.start()].split()
+    if before and before[-1] in ("of", "for", "and", "&"):
+        return name  # "University of Science and Technology and Acme GmbH": the words end another name
     if any(w.lower().strip(".") in HONORIFICS | TITLE_PREFIX for w in m.group(1).split()):
         return name  # "Minister of Health Dr. A B and Acme Limited ...": a person before the "and"
+    if any(w.lower().strip(".,") in NAME_HEADS for w in m.group(1).split()):
+        return name  # "St Brigid's University Hospital and Acme Ltd": an organisation of its own before it
     words = m.group(1).split()
     while words and words[0].lower() in DETERMINERS:
         words = words[1:]
@@ -1670,6 +1792,10 @@ ARTICLE_SUBJECT_WORDS = {"company", "firm", "group", "carmaker", "automaker", "r
                          "producer", "supplier", "manufacturer", "insurer", "airline", "carrier", "miner", "club"}
 
 
+#: First words of names with a possessive inside ("St Brigid's University Hospital", "King's College").
+POSSESSIVE_NAMES = {"St", "St.", "Saint", "Ste", "Ste.", "King's", "Queen's", "King’s", "Queen’s"}
+
+
 def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
     """Parties without what is not one: a signatory's name, an agreement ("farm loan"), and with the
     speaker cut off ("Teravine spokesperson" -> "Teravine")."""
@@ -1677,10 +1803,15 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
     out = []
     for x in parties:
         for mark in ("'s ", "’s "):
-            if mark in x:  # "Zambia's Ministry of Energy" -> the ministry; "Acme's board" -> Acme
+            if mark in x and x.split()[0] not in POSSESSIVE_NAMES:
+                # "Zambia's Ministry of Energy" -> the ministry; "Acme's board" -> Acme
                 head, tail = x.split(mark, 1)
                 x = tail if tail[:1].isupper() else head
         words = x.split()
+        if len(words) >= 2 and words[-1].islower() and words[-1] in NAME_HEADS - ORG_DESCRIPTORS and \
+                words[-2][:1].isupper():
+            words = words[:-1]  # "the Yayasan Sungai Lestari foundation": the name is what comes before
+            x = " ".join(words)
         if words and words[-1][:1].islower() and (len(words) == 1 or words[-1].lower() not in ORG_DESCRIPTORS):
             continue  # "Hungarian cities", "ministry": a description, not a name ("Ardent city government" is one)
         while len(words) > 1 and words[-1].lower() in SPEAKER_WORDS | ROLE_WORDS:

@@ -237,11 +237,11 @@ def test_eval_signings_scores_the_dev_files():
     tests = evaluate_file(root / "eval" / "signings_tests.json")
     assert tests["right_parties_and_signatories"] >= 12 and tests["event_precision"] >= 0.9
     assert tests["event_recall"] >= 0.9
-    # splits D to L were written blind to the extractor (issue 13): D to I were then used to fix it,
-    # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9 right); J, K and L were
-    # used after their measurement too; these are floors at what they reached, so that a change that
-    # loses one shows
-    names = "defghijkl"
+    # splits D to N were written blind to the extractor (issue 13): D to I were then used to fix it,
+    # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9, M 2 of 9 right); J to M
+    # were used after their measurement too, N never was; these are floors at what they reached, so that
+    # a change that loses one shows
+    names = "defghijklmn"
     splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in names}
     listed = set(json.loads((root / "eval" / "signings_tests.json").read_text())["docs"])
     for k in names:
@@ -250,12 +250,14 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["d"]["right_parties_and_signatories"] >= 8 and splits["d"]["event_precision"] == 1.0
     assert splits["e"]["right_parties_and_signatories"] >= 6 and splits["e"]["event_precision"] == 1.0
     assert splits["f"]["right_parties_and_signatories"] >= 5 and splits["f"]["event_precision"] == 1.0
-    assert splits["g"]["right_parties_and_signatories"] >= 5 and splits["g"]["event_precision"] == 1.0
-    assert splits["h"]["right_parties_and_signatories"] >= 5 and splits["h"]["event_precision"] >= 0.9
+    assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
+    assert splits["h"]["right_parties_and_signatories"] >= 6 and splits["h"]["event_precision"] >= 0.9
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
     assert splits["j"]["right_parties_and_signatories"] >= 4 and splits["j"]["event_recall"] == 1.0
     assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
-    assert splits["l"]["right_parties_and_signatories"] >= 6 and splits["l"]["event_precision"] == 1.0
+    assert splits["l"]["right_parties_and_signatories"] >= 7 and splits["l"]["event_precision"] == 1.0
+    assert splits["m"]["right_parties_and_signatories"] >= 6 and splits["m"]["event_precision"] == 1.0
+    assert splits["n"]["right_parties_and_signatories"] >= 6 and splits["n"]["event_recall"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -600,6 +602,8 @@ def test_two_people_after_a_comma_and_companies_ending_in_a_legal_form(own):
     # "Aydinlar Solar Teknoloji A.S. and Senegalese developer Sine Saloum Power SA signed ..."
     panels = [ev for ev in _by_doc(events, "l_dakar") if "supply" in (ev.agreement or "")]
     assert panels and "Solar Teknoloji A.S." not in _names(panels[0])
+    # "Senegalese developer" says who Sine Saloum Power SA is: no party of its own
+    assert sorted(panels[0].parties) == ["Aydinlar Solar Teknoloji A.S.", "Sine Saloum Power SA"]
     # "signed by Minister of Health Dr. A B and Acme Limited Executive Director ... C": A B is no company
     (vaccine,) = _by_doc(events, "l_zambia")
     assert _names(vaccine) == ["Mutinta Mwiinga", "Nikhil Vaidyanathan"]
@@ -610,3 +614,29 @@ def test_exchanging_the_signed_documents_is_the_same_signing(own):
     _, events = own
     # "... put their signatures to the memorandum ... and exchanged the signed documents": one event
     assert len(_by_doc(events, "l_northern_rift")) == 1
+
+
+def test_names_the_parse_splits_or_joins_read_from_the_text(own):
+    _, events = own
+    # "MILAN/ASTANA, Oct 6 (Reuters) - Italian farm machinery maker A S.p.A. and Kazakh manufacturer B JSC
+    # have inked ...": a dateline with two cities; names that end in a legal form, however they were parsed
+    jv = [ev for ev in _by_doc(events, "m_ferrante") if "joint venture" in (ev.agreement or "")]
+    assert jv and sorted(jv[0].parties) == ["Ferrante Meccanica S.p.A.", "Steppe Machinery JSC"]
+    # "A University of Science and Technology and B GmbH signed", "signed between A University Hospital and
+    # B Ltd": two organisations, not one name with an "and" inside
+    (mou,) = _by_doc(events, "m_hanoi")
+    assert sorted(mou.parties) == ["Brandtwerk Automation GmbH", "Red River University of Science and Technology"]
+    (contract,) = _by_doc(events, "m_st_brigids")
+    assert sorted(contract.parties) == ["Medilogix Services Ltd", "St Brigid's University Hospital"]
+    # "Kuala Sentosa City Council and the Yayasan Sungai Lestari foundation signed"
+    (framework,) = _by_doc(events, "m_kuala_sentosa")
+    assert "Yayasan Sungai Lestari" in framework.parties
+
+
+def test_titled_names_the_model_missed_and_a_short_name_with_its_legal_form(own):
+    _, events = own
+    # "Vice-Chancellor Professor Johannes du Plessis and Karoo BioGenix founder Lindiwe Mahlangu-Dlamini
+    # signed the agreement": two people, neither tagged as one
+    (licence,) = _by_doc(events, "m_karoo")
+    assert _names(licence) == ["Johannes du Plessis", "Lindiwe Mahlangu-Dlamini"]
+    assert "Karoo BioGenix (Pty) Ltd" in licence.parties and "Vice-Chancellor" not in licence.parties
