@@ -984,6 +984,12 @@ def _dates(doc) -> list:
     return [e for e in doc.ents if e.label_ == "DATE" and resolve_date(e.text, "2000-01-01")]
 
 
+#: Dates that name no day ("signed last week"): the signing's own date, which resolves to none, so that
+#: no other date of the sentence ("the club confirmed on Monday") or the article's is taken for it.
+VAGUE_DATE_RE = re.compile(r"^(?:(?:last|earlier this|late last|this|the past|past|previous)\s+"
+                           r"(?:week|weekend|month|year)|recently|earlier)$", re.I)
+
+
 def _nearest(dated: list, trig: int) -> str | None:
     """The date nearest the signing word (for a date the parse hung elsewhere in the sentence)."""
     return min(dated, key=lambda e: min(abs(e.start - trig), abs(e.end - 1 - trig))).text if dated else None
@@ -1018,7 +1024,8 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
     no date is attached, the sentence's date nearest the signing word ``trig``."""
     date_text = place = None
     dated = _dates(doc)
-    for ent in dated:
+    vague = [e for e in doc.ents if e.label_ == "DATE" and VAGUE_DATE_RE.match(e.text)]
+    for ent in dated + vague:
         cur = ent.root
         for _ in range(8):
             if cur.i in anchors:
@@ -1424,7 +1431,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1728,8 +1735,8 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
         if lead:
             p = Signatory(name=" ".join(words), title=p.title or " ".join(lead), organization=p.organization,
                           named=p.named)
-        if p.named and any(_tokens(p.name) < _tokens(x) for x in parties):
-            continue
+        if p.named and any(_tokens(p.name) <= _tokens(x) for x in parties):
+            continue  # a party's name, or part of one ("Acme Football Club" tagged as a person)
         _add_person(out, p)
     return out
 

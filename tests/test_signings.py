@@ -640,3 +640,12 @@ def test_titled_names_the_model_missed_and_a_short_name_with_its_legal_form(own)
     (licence,) = _by_doc(events, "m_karoo")
     assert _names(licence) == ["Johannes du Plessis", "Lindiwe Mahlangu-Dlamini"]
     assert "Karoo BioGenix (Pty) Ltd" in licence.parties and "Vice-Chancellor" not in licence.parties
+
+
+def test_a_club_tagged_as_a_person_and_a_signing_dated_only_last_week(own):
+    _, events = own
+    # "Wollongong Harbour Football Club has put pen to paper ...": a party, not a signatory; "The agreement
+    # was signed last week, the club confirmed on Monday": no day is known, Monday is when it was said
+    (deal,) = _by_doc(events, "m_harbour")
+    assert _names(deal) == ["Dominic Ferraro", "Priya Ramanathan"]
+    assert deal.date is None and deal.date_text == "last week"
