@@ -105,6 +105,7 @@ class Mention:
     place: str | None = None
     subject: str | None = None  # "to cooperate on ..." after the agreement
     summary: bool = False  # "has signed two supply deals this week": the article's signings counted
+    refers_to: int | None = None  # "The PPA was signed ...": the sentence that named the agreement in full
 
 
 @dataclass
@@ -1068,6 +1069,9 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
                            doc[min(t.i for t in c.subtree) - 1].text == ","]
                     if cut:
                         end = min(min(t.i for t in c.subtree) for c in cut) - 1
+                    # "... in Tashkent by Uzbek Energy Minister A": who signed it is no part of the place
+                    end = min([end] + [t.i for t in g.subtree if t.i > g.i and t.lower_ == "by" and
+                                       t.dep_ in ("prep", "agent")])
                     place = _clean(_span_text(doc, sub[0].i, end))
                     break
             if place:
@@ -1360,6 +1364,8 @@ def _agreement_key(text: str | None) -> set[str]:
 
 
 def _compatible(cluster: list[Mention], m: Mention) -> bool:
+    if m.refers_to is not None:
+        return any(c.sent == m.refers_to for c in cluster)
     key = set().union(*(_agreement_key(c.agreement) for c in cluster))
     mk = _agreement_key(m.agreement)
     cp = [p for c in cluster for p in c.parties]
@@ -1389,8 +1395,44 @@ def _party_overlap(cluster: list[Mention], m: Mention) -> int:
     return sum(1 for b in m.parties if any(_same_name(a, b) for a in cp))
 
 
+def _initials(text: str) -> set[str]:
+    """The short forms a full agreement name has: "power purchase agreement" -> "ppa", "memorandum of
+    understanding" -> "mou" and "mu"."""
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in DETERMINERS and not
+             re.fullmatch(r"(?:year|month|week|day)s?", w.lower())]
+    while words and words[0].lower() in NUMBER_WORDS:
+        words = words[1:]
+    out = set()
+    for k in range(len(words)):  # the short form may cover the name's last words only ("25-year" + "PPA")
+        tail = words[k:]
+        if k and tail[0].lower() in ("of", "on", "and", "for"):
+            continue
+        out.add("".join(w[0] for w in tail).lower())
+        out.add("".join(w[0] for w in tail if w.lower() not in ("of", "on", "and", "for", "the")).lower())
+    return {x for x in out if len(x) >= 2}
+
+
+#: An agreement named by its short form ("the PPA", "the MoU", "the JV", "the SPA").
+ACRONYM_RE = re.compile(r"^(?:the\s+)?([A-Z][A-Za-z]?[A-Z]{1,4}|[A-Z]o[A-Z])$")
+
+
+def _expand_short_forms(mentions: list[Mention]) -> None:
+    """A mention that names its agreement by a short form of one an earlier sentence named in full
+    refers to that one: it takes the full name and is merged with it."""
+    for i, m in enumerate(mentions):
+        a = ACRONYM_RE.match(m.agreement or "")
+        if not a:
+            continue
+        short = a.group(1).lower()
+        for e in reversed(mentions[:i]):
+            if e.agreement and not ACRONYM_RE.match(e.agreement) and short in _initials(e.agreement):
+                m.agreement, m.refers_to = e.agreement, e.sent
+                break
+
+
 def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
     """Group the mentions of one article into events (same agreement → one event)."""
+    _expand_short_forms(mentions)
     clusters: list[list[Mention]] = []
     # "X has signed two deals this week": a count of the article's signings, an event only when the
     # article reports no single one
@@ -1431,7 +1473,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1563,6 +1605,7 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
                       or len(p.split()) == 1]
         ev.signatories = _titled_people(ev.signatories, ev.parties)
         _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
+        _quote_naming_signatories(ev)
     return built
 
 
@@ -1570,6 +1613,17 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
 SHORT_FORMS = {"FC": "Football Club", "AFC": "Athletic Football Club", "Co": "Company", "Co.": "Company",
                "Corp": "Corporation", "Corp.": "Corporation", "Univ.": "University", "Intl": "International",
                "Assn": "Association", "Dept": "Department", "Govt": "Government"}
+
+
+def _quote_naming_signatories(ev: SigningEvent) -> None:
+    """The event quoted by the sentence that names most of its signatories (the one first chosen may have
+    named only a "signatory" that turned out to be a party)."""
+    names = [p.name for p in ev.signatories if p.named]
+    if not names or all(n in ev.quote for n in names):
+        return
+    best = max(ev.quotes, key=lambda q: sum(n in q["quote"] for n in names))
+    if sum(n in best["quote"] for n in names) > sum(n in ev.quote for n in names):
+        ev.quote, ev.start, ev.end = best["quote"], best["start"], best["end"]
 
 
 def _with_legal_form(name: str, legal: list[str]) -> str:
@@ -2213,6 +2267,8 @@ def party_from_signings(events: list[SigningEvent], question: str) -> dict | Non
         rest = qt - set().union(*(_tokens(p) for p in named))
         words = _event_tokens(ev)
         score = sum(len(_tokens(p) & qt) for p in named) + (len(rest & words) / len(rest) if rest else 0.0)
+        # the words that name this agreement ("offtake") tell it from the same party's other signings
+        score += len(_stemmed(rest) & _stemmed(_agreement_key(ev.agreement)))
         scored.append((score, len(rest & _tokens(ev.agreement)), ev, other))
     scored.sort(key=lambda x: (-x[0], -x[1]))
     if not scored or (len(scored) > 1 and scored[0][:2] == scored[1][:2] and scored[0][2].doc != scored[1][2].doc):

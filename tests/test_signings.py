@@ -253,10 +253,10 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
     assert splits["h"]["right_parties_and_signatories"] >= 6 and splits["h"]["event_precision"] >= 0.9
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
-    assert splits["j"]["right_parties_and_signatories"] >= 4 and splits["j"]["event_recall"] == 1.0
+    assert splits["j"]["right_parties_and_signatories"] >= 5 and splits["j"]["event_recall"] == 1.0
     assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
     assert splits["l"]["right_parties_and_signatories"] >= 7 and splits["l"]["event_precision"] == 1.0
-    assert splits["m"]["right_parties_and_signatories"] >= 6 and splits["m"]["event_precision"] == 1.0
+    assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
     assert splits["n"]["right_parties_and_signatories"] >= 6 and splits["n"]["event_recall"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
@@ -649,3 +649,25 @@ def test_a_club_tagged_as_a_person_and_a_signing_dated_only_last_week(own):
     (deal,) = _by_doc(events, "m_harbour")
     assert _names(deal) == ["Dominic Ferraro", "Priya Ramanathan"]
     assert deal.date is None and deal.date_text == "last week"
+    assert "Dominic Ferraro" in deal.quote  # quoted by the sentence that names the signatories
+
+
+def test_an_agreement_named_by_its_short_form_is_the_one_named_in_full(own):
+    _, events = own
+    # "... has entered into a 25-year power purchase agreement with ..." then "The PPA was signed yesterday
+    # with B ...": one signing, with both parties; "at the X building in Tashkent by Minister A": the
+    # place ends before who signed it
+    ppa = [ev for ev in _by_doc(events, "j_uzbek") if "power purchase" in (ev.agreement or "")]
+    assert len(ppa) == 1 and len(_by_doc(events, "j_uzbek")) == 2
+    assert sorted(ppa[0].parties) == ["National Electric Grid Purchasing Centre of Uzbekistan",
+                                      "Sonnenfeld Renewables GmbH"]
+    (mou,) = [ev for ev in _by_doc(events, "j_uzbek") if ev is not ppa[0]]
+    assert mou.place and mou.place.endswith("in Tashkent")
+
+
+def test_with_whom_tells_one_party_s_signings_apart_by_the_agreement(own):
+    _, events = own
+    from qa.signings import party_from_signings
+
+    got = party_from_signings(events, "With which company did PT Sulaweri Nickel Tbk sign its offtake agreement?")
+    assert got and got["answer"] == "Hanbit Cell Materials Co., Ltd."
