@@ -1271,6 +1271,12 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
                             t = _tokens(name)
                             if not any(t <= _tokens(x) for x in parties):
                                 parties = [x for x in parties if not _tokens(x) < t] + [name]
+        for b in doc:  # "signing on behalf of the hospital group was A": the side it names only by its kind
+            if b.lower_ == "behalf" and b.head.lower_ == "on" and (_clause_verb(b) == trig or b.head.head == trig):
+                party_heads += [g for c in b.children if c.dep_ == "prep" and c.lower_ == "of"
+                                for g in c.children if g.dep_ == "pobj" and g.pos_ == "NOUN" and g.text.islower()
+                                and g.lower_ in NAME_HEADS | ORG_DESCRIPTORS
+                                and any(d.lower_ == "the" for d in g.children)]
         for ph in party_heads:
             if _is_placeholder(ph):
                 m.placeholder = True
@@ -1473,7 +1479,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by"
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1599,7 +1605,8 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
                               for p in _and_joined(_bracket_joined(_particle_joined(ev.parties, text), text), text)])
         legal = _dedupe(_legal_names(text))
-        ev.parties = _dedupe([_with_legal_form(_spelled_out(p, text), legal) for p in _named_only(ev.parties)])
+        ev.parties = _dedupe([_with_legal_form(_spelled_out(_described(p, text, legal), text), legal)
+                              for p in _named_only(ev.parties)])
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
                       or len(p.split()) == 1]
@@ -1624,6 +1631,21 @@ def _quote_naming_signatories(ev: SigningEvent) -> None:
     best = max(ev.quotes, key=lambda q: sum(n in q["quote"] for n in names))
     if sum(n in best["quote"] for n in names) > sum(n in ev.quote for n in names):
         ev.quote, ev.start, ev.end = best["quote"], best["start"], best["end"]
+
+
+def _described(name: str, text: str, legal: list[str]) -> str:
+    """"the hospital group", "the university": the one organisation of the article whose name has that
+    head word ("Kinta Heights Medical Group Bhd"), else the words as they are."""
+    words = name.split()
+    if name != name.lower() or not words or words[-1] not in NAME_HEADS | ORG_DESCRIPTORS:
+        return name
+    head = words[-1].capitalize()
+    runs = set(legal) | {_clean(m.group(0)) for m in re.finditer(
+        r"(?:[A-Z][\w'’&.-]*\s+(?:(?:of|and|for|the|de|la|dan|du)\s+){0,2}){0,6}" + re.escape(head) +
+        r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’&.-]*){0,6}", text)}
+    runs = {r for r in runs if r and head in r.split() and len(r.split()) >= 2}
+    runs = {r for r in runs if not any(r != o and _tokens(r) < _tokens(o) for o in runs)}
+    return runs.pop() if len(runs) == 1 else name
 
 
 def _with_legal_form(name: str, legal: list[str]) -> str:
@@ -1817,7 +1839,7 @@ def _expanded(name: str, text: str, names: list[str]) -> str:
     words = before.split()
     for k in range(1, min(len(words), 10) + 1):
         cand = words[-k:]
-        if not (cand[0][:1].isupper() or cand[0] in ("of", "and", "for", "&", "de", "the")):
+        if not (cand[0][:1].isupper() or cand[0] in ("of", "and", "for", "&", "the") + NAME_PARTICLES):
             break  # a lower-case word that is no connector: the name began after it
         if not cand[0][:1].isupper():
             continue  # a connector cannot start the name
@@ -1869,6 +1891,8 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
                 head, tail = x.split(mark, 1)
                 x = tail if tail[:1].isupper() else head
         words = x.split()
+        if words and words[0].lower() in ("its", "their", "his", "her", "our"):
+            continue  # "USTP was represented by its Vice-Chancellor": a person of a party, no party
         if len(words) >= 2 and words[-1].islower() and words[-1] in NAME_HEADS - ORG_DESCRIPTORS and \
                 words[-2][:1].isupper():
             words = words[:-1]  # "the Yayasan Sungai Lestari foundation": the name is what comes before

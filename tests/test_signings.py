@@ -253,7 +253,7 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
     assert splits["h"]["right_parties_and_signatories"] >= 6 and splits["h"]["event_precision"] >= 0.9
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
-    assert splits["j"]["right_parties_and_signatories"] >= 5 and splits["j"]["event_recall"] == 1.0
+    assert splits["j"]["right_parties_and_signatories"] >= 6 and splits["j"]["event_recall"] == 1.0
     assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
     assert splits["l"]["right_parties_and_signatories"] >= 7 and splits["l"]["event_precision"] == 1.0
     assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
@@ -671,3 +671,13 @@ def test_with_whom_tells_one_party_s_signings_apart_by_the_agreement(own):
 
     got = party_from_signings(events, "With which company did PT Sulaweri Nickel Tbk sign its offtake agreement?")
     assert got and got["answer"] == "Hanbit Cell Materials Co., Ltd."
+
+
+def test_a_side_named_by_its_kind_or_its_short_form(own):
+    _, events = own
+    # "Signing on behalf of the hospital group was its group chief executive officer, A, while USTP was
+    # represented by its Vice-Chancellor, B": the article's one "... Group Bhd", and the university that
+    # "Universiti Sains dan Teknologi Perak (USTP)" spells out; "its Vice-Chancellor" is no party
+    (moa,) = _by_doc(events, "j_perak")
+    assert sorted(moa.parties) == ["Kinta Heights Medical Group Bhd", "Universiti Sains dan Teknologi Perak"]
+    assert _names(moa) == ["Harith Azman bin Osman", "Lim Wei Ling"]
