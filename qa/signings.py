@@ -324,7 +324,63 @@ def _person_spans(doc, lo: int, hi: int) -> list:
         else:
             i += 1
     spans += [s for s in _titled_names(doc, lo, hi) if not any(t in taken for t in range(s.start, s.end))]
+    for r in _named_after_role(doc, lo, hi):  # the whole name wins over the pieces the model tagged
+        spans = [e for e in spans if not (r.start <= e.start and e.end <= r.end)]
+        if not any(e.start < r.end and r.start < e.end for e in spans):
+            spans.append(r)
     return sorted(spans, key=lambda e: e.start)
+
+
+def _name_run(doc, k: int, hi: int) -> int:
+    """Where a run of capitalised name words that starts at ``k`` ends (with the lower-case particles and
+    hyphens of names: "Ana Luísa dos Santos Rebelo", "Chantal Bélanger-Osei")."""
+    words = 0
+    while k < hi:
+        t = doc[k]
+        if t.text[:1].isupper() and t.is_alpha:
+            words += 1
+        elif not (words and ((t.lower_ in NAME_PARTICLES and k + 1 < hi and doc[k + 1].text[:1].isupper())
+                             or (t.text == "-" and not doc[k - 1].whitespace_ and not t.whitespace_))):
+            break
+        k += 1
+    return k
+
+
+def _named_after_role(doc, lo: int, hi: int) -> list:
+    """Names that follow a description of a role and a comma ("the Deputy Minister of Agriculture of Viet
+    Nam, Phan Thi Hoai Lan", "represented by its executive chairwoman, Ana Luísa dos Santos Rebelo"),
+    however the model tagged them: two to five name words that end the phrase, with no organisation's
+    head word, legal form, place or date among them."""
+    out = []
+    for c in range(lo + 1, hi - 1):
+        if doc[c].text != ",":
+            continue
+        j = c - 1
+        while j >= lo and doc[j].text not in (",", ";", "(") and doc[j].lower_ not in ("by", "while", "with"):
+            j -= 1
+        desc = doc[j + 1:c]
+        if j > lo and doc[j].text == "," and doc[j - 1].ent_type_ == "PERSON" and doc[j + 1].lower_ != "and":
+            continue  # "A, Chief Operating Officer, Varaha Avionics": the organisation of A's title
+        if not any(_is_title_word(t) or t.lower_ in ROLE_WORDS for t in desc) or \
+                any(t.ent_type_ == "PERSON" for t in desc):
+            continue
+        k = c + 1
+        while k < hi and doc[k].lower_.strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "professor"}:
+            k += 1 + (k + 1 < hi and doc[k + 1].text == ".")
+        end = _name_run(doc, k, hi)
+        run = doc[k:end]
+        n = sum(1 for t in run if t.text[:1].isupper())
+        if not (2 <= n <= 5) or (end < hi and doc[end].text not in (",", ".", ";", ")") and
+                                 doc[end].lower_ not in ("and", "in", "on", "at", "signed", "who", "while")):
+            continue
+        if any(t.lower_ in NAME_HEADS or LEGAL_FORM_RE.search(t.text) or t.ent_type_ in ("GPE", "DATE", "NORP")
+               or _is_title_word(t) for t in run):
+            continue
+        if all(t.ent_type_ == "ORG" for t in run if t.is_alpha) and not (
+                _is_title_word(doc[c - 1]) or doc[c - 1].lower_ in ROLE_WORDS):
+            continue  # "..., Varaha Avionics": an organisation, unless a role word stands right before it
+        out.append(run)
+    return out
 
 
 #: Title words that come before a person's name ("Vice-Chancellor Professor A B", "Acme founder A B").
@@ -1479,7 +1535,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
