@@ -1337,8 +1337,10 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
             if _is_placeholder(ph):
                 m.placeholder = True
                 continue
-            if ph.ent_type_ == "PERSON" and not _org_described(ph) and not headline and ph.i not in represented_sides:
-                continue  # a headline's "deal with Y" and the "X" of "X was represented by" name organisations
+            if ph.ent_type_ == "PERSON" and not _org_described(ph) and not headline and ph.i not in represented_sides \
+                    and not (parties and not people and ph.head.lower_ == "with"):
+                continue  # a headline's "deal with Y", the "X" of "X was represented by" and the "Y" of "a
+                #           company sealed a deal with Y" name organisations
             p = _party_name(ph, any_entity=True)
             if p:
                 parties.append(p)
@@ -1535,7 +1537,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1763,7 +1765,7 @@ def _legal_names(text: str) -> list[str]:
     out = []
     for m in LEGAL_NAME_RE.finditer(text):
         words = m.group(1).split()
-        while len(words) > 2 and (words[0].lower() in DETERMINERS or words[0] == "&"):
+        while len(words) > 2 and (words[0].lower() in DETERMINERS or words[0] == "&" or DESCRIBING_RE.match(words[0])):
             words = words[1:]
         out.append(_clean(" ".join(words)))
     return out
@@ -1931,6 +1933,9 @@ ARTICLE_SUBJECT_WORDS = {"company", "firm", "group", "carmaker", "automaker", "r
                          "producer", "supplier", "manufacturer", "insurer", "airline", "carrier", "miner", "club"}
 
 
+#: Words before a name that describe it ("UK-listed", "Oslo-based", "state-owned").
+DESCRIBING_RE = re.compile(r"^[\w.]+-(?:listed|based|owned|run|backed|headquartered|registered|controlled|led|"
+                           r"focused|born)$", re.I)
 #: First words of names with a possessive inside ("St Brigid's University Hospital", "King's College").
 POSSESSIVE_NAMES = {"St", "St.", "Saint", "Ste", "Ste.", "King's", "Queen's", "King’s", "Queen’s"}
 
@@ -1947,13 +1952,19 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
                 head, tail = x.split(mark, 1)
                 x = tail if tail[:1].isupper() else head
         words = x.split()
+        while len(words) > 1 and DESCRIBING_RE.match(words[0]):
+            words = words[1:]  # "UK-listed Kestrel & Dunmore Logistics plc", "Oslo-based X"
+        x = " ".join(words)
+        if len(words) == 1 and (x.lower() in NAME_TITLES or x.lower().split("-")[-1] in NAME_TITLES):
+            continue  # "co-founder": a person's title
         if words and words[0].lower() in ("its", "their", "his", "her", "our"):
             continue  # "USTP was represented by its Vice-Chancellor": a person of a party, no party
         if len(words) >= 2 and words[-1].islower() and words[-1] in NAME_HEADS - ORG_DESCRIPTORS and \
-                words[-2][:1].isupper():
+                words[-2][:1].isupper() and not LEGAL_FORM_RE.search(words[-1]):
             words = words[:-1]  # "the Yayasan Sungai Lestari foundation": the name is what comes before
             x = " ".join(words)
-        if words and words[-1][:1].islower() and (len(words) == 1 or words[-1].lower() not in ORG_DESCRIPTORS):
+        if words and words[-1][:1].islower() and (len(words) == 1 or words[-1].lower() not in ORG_DESCRIPTORS) \
+                and not (len(words) > 1 and LEGAL_FORM_RE.search(words[-1])):
             continue  # "Hungarian cities", "ministry": a description, not a name ("Ardent city government" is one)
         while len(words) > 1 and words[-1].lower() in SPEAKER_WORDS | ROLE_WORDS:
             words = words[:-1]

@@ -235,7 +235,7 @@ def test_eval_signings_scores_the_dev_files():
     assert seeds["expected_events"] == 4 and seeds["event_recall"] == 1.0 and seeds["event_precision"] == 1.0
     assert seeds["field_accuracy"]["signatories"] == 1.0 and seeds["right_parties_and_signatories"] == 4
     tests = evaluate_file(root / "eval" / "signings_tests.json")
-    assert tests["right_parties_and_signatories"] >= 12 and tests["event_precision"] >= 0.9
+    assert tests["right_parties_and_signatories"] >= 13 and tests["event_precision"] >= 0.9
     assert tests["event_recall"] >= 0.9
     # splits D to N were written blind to the extractor (issue 13): D to I were then used to fix it,
     # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9, M 2 of 9 right); J to M
@@ -247,7 +247,7 @@ def test_eval_signings_scores_the_dev_files():
     for k in names:
         listed |= set(json.loads((root / "eval" / f"signings_split_{k}.json").read_text())["docs"])
     assert listed == {p.name for p in DATA.glob("*.txt")}  # every test article is in one of the files
-    assert splits["d"]["right_parties_and_signatories"] >= 8 and splits["d"]["event_precision"] == 1.0
+    assert splits["d"]["right_parties_and_signatories"] >= 9 and splits["d"]["event_precision"] == 1.0
     assert splits["e"]["right_parties_and_signatories"] >= 6 and splits["e"]["event_precision"] == 1.0
     assert splits["f"]["right_parties_and_signatories"] >= 6 and splits["f"]["event_precision"] == 1.0
     assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
@@ -693,3 +693,13 @@ def test_a_name_after_a_role_and_a_comma_the_model_did_not_tag(own):
     # the organisation after a person's title is no person
     (drones,) = _by_doc(events, "h_deccan")
     assert "Varaha Avionics" not in _names(drones)
+
+
+def test_the_company_a_company_signs_with_whatever_it_was_tagged(own):
+    _, events = own
+    # "Medica Pharmaceuticals has entered into a licensing agreement with Orvane Biotech": the model tags
+    # Orvane Biotech as a person; "UK-listed Kestrel & Dunmore Logistics plc": the description goes
+    (licence,) = _by_doc(events, "pharma_licence")
+    assert sorted(licence.parties) == ["Medica Pharmaceuticals", "Orvane Biotech"]
+    jv = [ev for ev in _by_doc(events, "j_muscat") if "joint" in (ev.agreement or "")]
+    assert jv and "Kestrel & Dunmore Logistics plc" in jv[0].parties
