@@ -502,13 +502,25 @@ def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
     return _clean(_span_text(doc, lo, hi)), None
 
 
+#: Words inside Malay, Tamil and Arabic names: "Ravindran a/l Subramaniam", "Azlan bin Harun".
+LINK_WORDS = (("a", "/", "l"), ("a", "/", "p"), ("s", "/", "o"), ("d", "/", "o"), ("bin",), ("binti",), ("bte",),
+              ("bt",), ("ibn",))
+
+
 def _whole_name(doc, ent, hi: int):
     """The name with the rest of a double-barrelled surname the model left out ("Katarzyna Wróbel" of
-    "Katarzyna Wróbel-Zielińska")."""
+    "Katarzyna Wróbel-Zielińska"), or the part after "a/l" or "bin" ("Ravindran a/l Subramaniam")."""
     end = ent.end
     while end + 1 < hi and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_ \
             and doc[end + 1].text[:1].isupper():
         end += 2
+    for link in LINK_WORDS:
+        n = len(link)
+        if end + n < hi and tuple(t.lower_ for t in doc[end:end + n]) == link and doc[end + n].text[:1].isupper():
+            end += n
+            while end < hi and doc[end].text[:1].isupper() and doc[end].is_alpha:
+                end += 1
+            break
     return doc[ent.start:end] if end != ent.end else ent
 
 
@@ -519,6 +531,10 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
     description ("Yawovi Tchalla, Minister of Water of Togo", "Ingrid Castellanos, Fenwick Agritech's
     founder") is part of that description, not a second person."""
     spans = [_whole_name(doc, e, hi) for e in _person_spans(doc, lo, hi)]
+    spans = [e for e in spans if not any(o is not e and o.start <= e.start and e.end <= o.end and
+                                         (o.start, o.end) != (e.start, e.end) for o in spans)]
+    # "at the Eastern Straits Hotel in George Town": a "name" after "in" or "at" is a place
+    spans = [e for e in spans if not (e.start > lo and doc[e.start - 1].lower_ in ("in", "at", "near"))]
     stops = {t for e in spans for t in range(e.start, e.end)}
     items = []
     for ent in spans:
@@ -613,6 +629,11 @@ def _unreal(verb) -> bool:
         return True
     if verb.dep_ in ("acl", "relcl", "advcl") and verb.head.lower_ in PLAN_NOUNS:
         return True
+    if verb.dep_ in ("xcomp", "dobj", "ccomp", "pcomp") and (lemma(verb.head) or verb.head.lower_) in CALL_OFF_VERBS:
+        return True  # "Karoo postpones signing of the deal"
+    if verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("before", "until", "if", "unless", "once")
+                                    for c in verb.children):
+        return True  # "we want to answer them before we put pen to paper"
     return False
 
 
@@ -643,7 +664,20 @@ def _signature_verb(tok) -> bool:
 def _triggers(doc, after_signing: bool = False):
     """(token, kind) for every word that reports a signing; kind is 'verb' or 'noun'. Denied or only
     planned signings ("No agreement has been signed", "hoped to sign") are none."""
-    return [(tok, kind) for tok, kind in _all_triggers(doc, after_signing) if kind != "verb" or not _unreal(tok)]
+    return [(tok, kind) for tok, kind in _all_triggers(doc, after_signing)
+            if not (_unreal(tok) if kind == "verb" else _called_off(tok))]
+
+
+#: Verbs that say a signing did not take place when it was due ("postponed the signing of ...").
+CALL_OFF_VERBS = {"postpone", "delay", "defer", "cancel", "suspend", "scrap", "shelve", "halt", "call", "put"}
+
+
+def _called_off(noun) -> bool:
+    """"X has postponed the signing of its acquisition agreement", "X postpones signing of Y deal": a
+    signing (the noun) that a postponing or cancelling verb governs."""
+    head = noun.head if noun.dep_ in ("compound", "amod", "nmod") else noun
+    return head.dep_ in ("dobj", "nsubjpass", "pobj") and head.head.pos_ in ("VERB", "AUX") and \
+        (lemma(head.head) or head.head.lower_) in CALL_OFF_VERBS
 
 
 #: Subjects of "X was represented by A" that make A a signatory in a sentence that reports no signing
@@ -1537,7 +1571,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1861,8 +1895,9 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
     for p in people:
         words = p.name.split()
         lead = []
-        while len(words) > 1 and words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "tan",
-                                                                               "sri", "puan"}:
+        while len(words) > 1 and (words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof",
+                                                                                "sri", "puan"}
+                                  or (words[0] == "Tan" and words[1] == "Sri")):  # "Tan" alone is a surname
             lead.append(words.pop(0))
         if p.named and (not words or (len(words) == 1 and words[0].lower().strip(".") in HONORIFICS | TITLE_PREFIX)):
             continue
@@ -1933,6 +1968,10 @@ ARTICLE_SUBJECT_WORDS = {"company", "firm", "group", "carmaker", "automaker", "r
                          "producer", "supplier", "manufacturer", "insurer", "airline", "carrier", "miner", "club"}
 
 
+#: Titles that only a person holds ("Minister", "Mayor"): a "party" with one and no organisation's head
+#: word is a description of people.
+PERSON_ROLES = {"minister", "mayor", "governor", "president", "chairman", "chairwoman", "chairperson", "ambassador",
+                "premier", "secretary-general", "vice-chancellor", "rector", "ceo"}
 #: Words before a name that describe it ("UK-listed", "Oslo-based", "state-owned").
 DESCRIBING_RE = re.compile(r"^[\w.]+-(?:listed|based|owned|run|backed|headquartered|registered|controlled|led|"
                            r"focused|born)$", re.I)
@@ -1947,7 +1986,9 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
     out = []
     for x in parties:
         for mark in ("'s ", "’s "):
-            if mark in x and x.split()[0] not in POSSESSIVE_NAMES:
+            if mark in x and x.split()[0] not in POSSESSIVE_NAMES and \
+                    not re.search(r"\b(?:People|Children|Women|Men|Workers|Farmers)" + mark, x):
+                # "Ha Tinh Provincial People's Committee", "Hanoi Women's Union" are names
                 # "Zambia's Ministry of Energy" -> the ministry; "Acme's board" -> Acme
                 head, tail = x.split(mark, 1)
                 x = tail if tail[:1].isupper() else head
@@ -1959,6 +2000,9 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
             continue  # "co-founder": a person's title
         if words and words[0].lower() in ("its", "their", "his", "her", "our"):
             continue  # "USTP was represented by its Vice-Chancellor": a person of a party, no party
+        if any(w[:1].isupper() and w.lower() in PERSON_ROLES for w in words) and \
+                not any(w.lower().strip(".,") in NAME_HEADS for w in words):
+            continue  # "Vietnamese Minister of Transport A and Lao Minister of Public Works": people
         if len(words) >= 2 and words[-1].islower() and words[-1] in NAME_HEADS - ORG_DESCRIPTORS and \
                 words[-2][:1].isupper() and not LEGAL_FORM_RE.search(words[-1]):
             words = words[:-1]  # "the Yayasan Sungai Lestari foundation": the name is what comes before
