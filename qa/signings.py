@@ -396,6 +396,20 @@ def _is_title_word(tok) -> bool:
     return w in NAME_TITLES or ("-" in w and w.split("-")[-1] in NAME_TITLES)
 
 
+#: The words of government portfolios ("Minister of Public Works and Transport", "of Foreign Affairs").
+PORTFOLIO_WORDS = {
+    "energy", "finance", "health", "transport", "transportation", "agriculture", "trade", "industry", "industries",
+    "commerce", "education", "defence", "defense", "justice", "interior", "labour", "labor", "environment",
+    "tourism", "culture", "foreign", "affairs", "economy", "economic", "planning", "development", "mines",
+    "minerals", "mining", "petroleum", "oil", "gas", "water", "resources", "natural", "fisheries", "marine",
+    "public", "works", "infrastructure", "communications", "information", "technology", "science", "innovation",
+    "investment", "youth", "sports", "sport", "social", "welfare", "housing", "urban", "rural", "land", "lands",
+    "forestry", "budget", "treasury", "security", "home", "digital", "telecommunications", "power",
+    "electricity", "higher", "research", "aviation", "maritime", "ports", "roads", "highways", "railways",
+    "cooperation", "international", "relations", "local", "employment", "family", "women", "children", "gender",
+    "food", "climate", "urbanism", "equipment"}
+
+
 def _titled_names(doc, lo: int, hi: int) -> list:
     """Names the model did not tag that a title stands right before: "Vice-Chancellor Professor Johannes du
     Plessis", "Acme founder Lindiwe Mahlangu-Dlamini" (two to four capitalised words, with the
@@ -409,13 +423,22 @@ def _titled_names(doc, lo: int, hi: int) -> list:
         j = i + 1
         while j < hi and _is_title_word(doc[j]):
             j += 1
+        if j + 1 < hi and doc[j].lower_ in ("of", "for") and doc[j + 1].lower_ in PORTFOLIO_WORDS:
+            # "Minister of Energy and Minerals Hamood bin Saif al-Maskari": a government portfolio, then the name
+            j += 1
+            while j < hi and (doc[j].lower_ in PORTFOLIO_WORDS or (doc[j].lower_ in ("and", ",", "the", "&") and
+                                                                  j + 1 < hi and doc[j + 1].lower_ in PORTFOLIO_WORDS)):
+                j += 1
         k, words = j, 0
         while k < hi:
             t = doc[k]
             if t.text[:1].isupper() and t.is_alpha and not _is_title_word(t):
                 words += 1
-            elif t.lower_ in NAME_PARTICLES and k + 1 < hi and doc[k + 1].text[:1].isupper() and words:
-                pass
+            elif t.lower_ in NAME_PARTICLES and words and any(
+                    doc[x].text[:1].isupper() for x in range(k + 1, min(k + 3, hi))) and \
+                    all(doc[x].lower_ in NAME_PARTICLES for x in range(k + 1, k + 1 + next(
+                        (d for d in range(0, 2) if k + 1 + d < hi and doc[k + 1 + d].text[:1].isupper()), 0))):
+                pass  # "van der Berg"
             elif t.text == "-" and words and not doc[k - 1].whitespace_ and not t.whitespace_:
                 pass
             else:
@@ -521,6 +544,10 @@ def _whole_name(doc, ent, hi: int):
             while end < hi and doc[end].text[:1].isupper() and doc[end].is_alpha:
                 end += 1
             break
+    # "... bin Saif al-Maskari": an Arabic article joined to the surname
+    while end + 2 < hi and doc[end].lower_ in ("al", "el") and doc[end + 1].text == "-" and \
+            doc[end + 2].text[:1].isupper() and not doc[end].whitespace_:
+        end += 3
     return doc[ent.start:end] if end != ent.end else ent
 
 
@@ -629,8 +656,14 @@ def _unreal(verb) -> bool:
         return True
     if verb.dep_ in ("acl", "relcl", "advcl") and verb.head.lower_ in PLAN_NOUNS:
         return True
-    if verb.dep_ in ("xcomp", "dobj", "ccomp", "pcomp") and (lemma(verb.head) or verb.head.lower_) in CALL_OFF_VERBS:
+    if verb.dep_ == "xcomp" and (any(c.dep_ == "neg" for c in verb.head.children) or
+                                 (lemma(verb.head) == "go" and verb.head.tag_ == "VBG")):
+        return True  # "we are not going to put our names to it", "they are going to sign"
+    if verb.dep_ in ("xcomp", "dobj", "ccomp", "pcomp") and _calls_off(verb.head):
         return True  # "Karoo postpones signing of the deal"
+    if verb.dep_ in ("acl", "relcl") and verb.head.dep_ in ("nsubj", "nsubjpass", "dobj") and \
+            _calls_off(verb.head.head):
+        return True  # "A ceremony to sign a new collective agreement ... was cancelled"
     if verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("before", "until", "if", "unless", "once")
                                     for c in verb.children):
         return True  # "we want to answer them before we put pen to paper"
@@ -672,12 +705,20 @@ def _triggers(doc, after_signing: bool = False):
 CALL_OFF_VERBS = {"postpone", "delay", "defer", "cancel", "suspend", "scrap", "shelve", "halt", "call", "put"}
 
 
+def _calls_off(verb) -> bool:
+    """"postponed", "was cancelled", "called off", "put off" (not "called it a milestone")."""
+    lem = lemma(verb) or verb.lower_
+    if lem in ("call", "put"):
+        return any(c.dep_ == "prt" and c.lower_ in ("off", "back") for c in verb.children)
+    return lem in CALL_OFF_VERBS
+
+
 def _called_off(noun) -> bool:
     """"X has postponed the signing of its acquisition agreement", "X postpones signing of Y deal": a
     signing (the noun) that a postponing or cancelling verb governs."""
     head = noun.head if noun.dep_ in ("compound", "amod", "nmod") else noun
-    return head.dep_ in ("dobj", "nsubjpass", "pobj") and head.head.pos_ in ("VERB", "AUX") and \
-        (lemma(head.head) or head.head.lower_) in CALL_OFF_VERBS
+    return head.dep_ in ("dobj", "nsubjpass", "pobj", "nsubj") and head.head.pos_ in ("VERB", "AUX") and \
+        (_calls_off(head.head) or (head.dep_ == "nsubjpass" and lemma(head.head) in ("schedule", "plan")))
 
 
 #: Subjects of "X was represented by A" that make A a signatory in a sentence that reports no signing
@@ -1288,6 +1329,11 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
             # "sealed ... by club chairman A and Quaylink co-founder and chief executive B": the people
             # after "by" up to the clause's end, where the parser lost the second one
             bounds.append((bounds[0][0], _agent_end(doc, subj_heads[0].head.i)))
+            # "signed by A on behalf of X and by B at ...": each "by" of the clause names a signatory
+            first_by = subj_heads[0].head.i
+            for t in doc[first_by + 1:]:
+                if t.lower_ == "by" and _clause_verb(t) == trig and not _inside(t, [(first_by, _agent_end(doc, first_by))]):
+                    bounds.append((t.i + 1, _agent_end(doc, t.i)))
         if bounds:
             found, covered = _people_in(doc, min(a for a, _ in bounds), max(b for _, b in bounds))
             people.extend(found)
@@ -1571,7 +1617,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1703,6 +1749,9 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
                       or len(p.split()) == 1]
         ev.signatories = _titled_people(ev.signatories, ev.parties)
+        for person in ev.signatories:
+            if person.named:
+                person.name = _article_name(person.name, text)
         _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
         _quote_naming_signatories(ev)
     return built
@@ -1712,6 +1761,29 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
 SHORT_FORMS = {"FC": "Football Club", "AFC": "Athletic Football Club", "Co": "Company", "Co.": "Company",
                "Corp": "Corporation", "Corp.": "Corporation", "Univ.": "University", "Intl": "International",
                "Assn": "Association", "Dept": "Department", "Govt": "Government"}
+
+
+#: What may stand right before a name written on its own: the text's start, or punctuation.
+_ALONE = r"(?:^|(?<=[.!?\"”“,;:(]\s))"
+
+
+def _article_name(name: str, text: str) -> str:
+    """A signatory's name as the article writes it on its own: "Quoc Binh" of "... of Finance Tran Quoc
+    Binh" is "Tran Quoc Binh" when a sentence says "Tran Quoc Binh said"; "Minerals Hamood bin Saif
+    al-Maskari" is "Hamood bin Saif al-Maskari" when a sentence starts with that."""
+    words = name.split()
+    longer = {m.group(1).strip() for m in re.finditer(
+        _ALONE + r"((?:[A-Z][\w'’-]*\s){1,2}" + re.escape(name) + r")(?![\w-])", text)}
+    longer = {x for x in longer if not any(w.lower() in NAME_TITLES | NAME_HEADS or w.lower() in DETERMINERS
+                                           for w in x.split()[:-len(words)])}
+    if len(longer) == 1:
+        return longer.pop()
+    if len(words) >= 3 and words[1][:1].isupper():  # not "du Plessis" of "Johannes du Plessis"
+        rest = " ".join(words[1:])
+        if re.search(_ALONE + re.escape(rest) + r"\s+[a-z]", text) and not re.search(
+                _ALONE + re.escape(name) + r"(?![\w-])", text):
+            return rest
+    return name
 
 
 def _quote_naming_signatories(ev: SigningEvent) -> None:
@@ -1897,8 +1969,10 @@ def _titled_people(people: list[Signatory], parties: list[str]) -> list[Signator
         lead = []
         while len(words) > 1 and (words[0].lower().strip(".") in HONORIFICS | {"mr", "mrs", "ms", "dr", "prof",
                                                                                 "sri", "puan"}
-                                  or (words[0] == "Tan" and words[1] == "Sri")):  # "Tan" alone is a surname
-            lead.append(words.pop(0))
+                                  or (words[0] == "Tan" and words[1] == "Sri")  # "Tan" alone is a surname
+                                  or (len(words) > 2 and (words[0].lower() in NAME_TITLES or
+                                                          words[0].lower().split("-")[-1] in NAME_TITLES))):
+            lead.append(words.pop(0))  # "Vice-President Meera Nair" is Meera Nair
         if p.named and (not words or (len(words) == 1 and words[0].lower().strip(".") in HONORIFICS | TITLE_PREFIX)):
             continue
         if lead:

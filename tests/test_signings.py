@@ -239,7 +239,7 @@ def test_eval_signings_scores_the_dev_files():
     assert tests["event_recall"] >= 0.9
     # splits D to O were written blind to the extractor (issue 13): D to I were then used to fix it,
     # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9, M 2 of 9, N 6 of 9,
-    # O 4 of 9 right); J to N were used after their measurement too, O was not; these are floors at what
+    # O 4 of 9 right); J to O were used after their measurement too; these are floors at what
     # they reached, so that a change that loses one shows
     names = "defghijklmno"
     splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in names}
@@ -251,14 +251,14 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["e"]["right_parties_and_signatories"] >= 6 and splits["e"]["event_precision"] == 1.0
     assert splits["f"]["right_parties_and_signatories"] >= 6 and splits["f"]["event_precision"] == 1.0
     assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
-    assert splits["h"]["right_parties_and_signatories"] >= 6 and splits["h"]["event_precision"] >= 0.9
+    assert splits["h"]["right_parties_and_signatories"] >= 7 and splits["h"]["event_precision"] >= 0.9
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
     assert splits["j"]["right_parties_and_signatories"] >= 6 and splits["j"]["event_recall"] == 1.0
     assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
     assert splits["l"]["right_parties_and_signatories"] >= 7 and splits["l"]["event_precision"] == 1.0
     assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
     assert splits["n"]["right_parties_and_signatories"] >= 8 and splits["n"]["event_precision"] >= 0.9
-    assert splits["o"]["right_parties_and_signatories"] >= 4 and splits["o"]["event_recall"] == 1.0
+    assert splits["o"]["right_parties_and_signatories"] >= 6 and splits["o"]["event_precision"] >= 0.9
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -724,3 +724,22 @@ def test_a_postponed_signing_is_no_event(own):
     # "X has postponed the signing of its planned acquisition agreement ...", "we want to answer them
     # properly before we put pen to paper"
     assert _by_doc(events, "n_karoo_brandberg") == []
+
+
+def test_signatories_after_a_portfolio_a_second_by_and_as_the_article_writes_them(own):
+    _, events = own
+    # "signed by Azerbaijan's Minister of Energy Rauf Mammadli and Oman's Minister of Energy and Minerals
+    # Hamood bin Saif al-Maskari": names after a government portfolio, untagged or tagged with "Minerals"
+    (framework,) = _by_doc(events, "o_azerbaijan")
+    assert _names(framework) == ["Rauf Mammadli", "Hamood bin Saif al-Maskari"]
+    # "signed on behalf of the Vietnamese government by Deputy Minister of Finance Tran Quoc Binh and on
+    # behalf of the bank by ARIB Vice President Marguerite de Villiers": two "by"s; "Tran Quoc Binh said"
+    (loan,) = _by_doc(events, "o_vietnam_arib")
+    assert _names(loan) == ["Tran Quoc Binh", "Marguerite de Villiers"]
+
+
+def test_a_cancelled_or_only_scheduled_signing_is_no_event(own):
+    _, events = own
+    # "A ceremony to sign a new collective agreement ... was cancelled", "The signing had been scheduled
+    # for Friday", "We are not going to put our names to a different one"
+    assert _by_doc(events, "o_red_willow") == []
