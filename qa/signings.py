@@ -106,6 +106,7 @@ class Mention:
     subject: str | None = None  # "to cooperate on ..." after the agreement
     summary: bool = False  # "has signed two supply deals this week": the article's signings counted
     refers_to: int | None = None  # "The PPA was signed ...": the sentence that named the agreement in full
+    refers_back: bool = False  # "That contract was signed by ...": the agreement of the sentence before
 
 
 @dataclass
@@ -323,7 +324,12 @@ def _person_spans(doc, lo: int, hi: int) -> list:
             i = max(j, i + 1)
         else:
             i += 1
-    spans += [s for s in _titled_names(doc, lo, hi) if not any(t in taken for t in range(s.start, s.end))]
+    for r in _titled_names(doc, lo, hi):
+        # "Executive Vice-President Meera" tagged for "Meera Nair": the name after the title wins
+        spans = [e for e in spans if not (e.start < r.end and r.start < e.end and _is_title_word(e[0]))]
+        taken = {t for e in spans for t in range(e.start, e.end)}
+        if not any(t in taken for t in range(r.start, r.end)):
+            spans.append(r)
     for r in _named_after_role(doc, lo, hi):  # the whole name wins over the pieces the model tagged
         spans = [e for e in spans if not (r.start <= e.start and e.end <= r.end)]
         if not any(e.start < r.end and r.start < e.end for e in spans):
@@ -905,6 +911,8 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     (``any_entity``: also when the parser took the organisation for a person)."""
     if tok.pos_ == "PRON" or tok.lower_ in PLACEHOLDER_WORDS:
         return None
+    if tok.i >= 2 and tok.doc[tok.i - 1].text == "(" and _is_title_word(tok.doc[tok.i - 2]):
+        return None  # "Director (Operations) A": part of a title
     whole = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ in ("ORG",)
                   and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()
                   and not any(t.lower_ == "and" and t.i + 1 < e.end and t.nbor().lower_ in DETERMINERS
@@ -1266,6 +1274,8 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
                         not any(c.lower_ in SIGNED_NOUNS for c in agr.children if c.dep_ in ("compound", "amod")):
                     m.agreement = None  # "put pen to paper on the pitch": a place, not what they signed
                 m.summary = _counted(agr)
+                m.refers_back = agr.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ("that", "this")
+                                                           for c in agr.children)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
             if represented:  # "the fund was represented by A": the fund is the party
@@ -1565,6 +1575,11 @@ def _expand_short_forms(mentions: list[Mention]) -> None:
     refers to that one: it takes the full name and is merged with it."""
     for i, m in enumerate(mentions):
         a = ACRONYM_RE.match(m.agreement or "")
+        if m.refers_back and not m.parties:
+            before = [e for e in mentions[:i] if not e.headline and e.sent < m.sent and (e.parties or e.agreement)]
+            if before:
+                m.refers_to = before[-1].sent
+            continue
         if not a:
             continue
         short = a.group(1).lower()
@@ -1617,7 +1632,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1648,12 +1663,21 @@ DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_][^\W\d_.'’\- /]*(?:[.'’\- /]+[^
 RETIRED_RE = re.compile(r"\s\((?:Retd|Rtd|Ret|retd|rtd|ret)\.?\)(?=\s)")
 
 
+#: "Pune, Nov 14 (PTI) Pune-based ...": a dateline with its agency and no dash.
+AGENCY_DATELINE_RE = re.compile(r"^[A-Z][\w.'’ /-]{1,30},\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
+                                r"(?:,?\s+\d{4})?\s*\((?:[A-Z][A-Za-z]{1,11})\)\s+(?:(?:-{1,2}|–|—)\s+)?")
+
+
 def for_parsing(text: str) -> str:
     """``text`` as the extractor parses it: without a leading dateline (whose city and agency are no
     party of the signing) and without "(Retd.)" after a title."""
     m = DATELINE_RE.match(text)
     if m and m.end() < len(text) and m.group("city").isupper():
         text = text[m.end():]
+    else:
+        m = AGENCY_DATELINE_RE.match(text)
+        if m and m.end() < len(text):
+            text = text[m.end():]
     return RETIRED_RE.sub("", text)
 
 
