@@ -1344,6 +1344,22 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
             for t in doc[first_by + 1:]:
                 if t.lower_ == "by" and _clause_verb(t) == trig and not _inside(t, [(first_by, _agent_end(doc, first_by))]):
                     bounds.append((t.i + 1, _agent_end(doc, t.i)))
+        if bounds and kind == "verb" and not passive:
+            # "Vice-Chancellor Professor A and Professor B, Vice-Chancellor of Y, put their signatures ...":
+            # the parser left A out of the subject; the names joined to it by "and" before it are subjects too
+            lo0 = min(a for a, _ in bounds)
+            k = lo0 - 1
+            while k > 0 and (doc[k].text in ("'", "’", ".") or _is_title_word(doc[k]) or
+                             doc[k].lower_.strip(".'’") in HONORIFICS):
+                k -= 1  # "and Professor Dato' Dr. B": forms of address before the subject
+            if k > 0 and doc[k].lower_ == "and":
+                lo0 = k + 1
+                j = k - 1
+                while j >= 0 and not doc[j].tag_.startswith("VB") and doc[j].text not in (";", ":", ".") and \
+                        doc[j].lower_ not in ("while", "whereas", "after", "before", "when"):
+                    j -= 1
+                if _person_spans(doc, j + 1, lo0 - 1):
+                    bounds.append((j + 1, lo0))
         if bounds:
             found, covered = _people_in(doc, min(a for a, _ in bounds), max(b for _, b in bounds))
             people.extend(found)
@@ -1632,7 +1648,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1767,7 +1783,7 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
         ev.parties = _dedupe([_legal_whole(_expanded(p, text, article_parties + ev.parties), text)
                               for p in _and_joined(_bracket_joined(_particle_joined(ev.parties, text), text), text)])
         legal = _dedupe(_legal_names(text))
-        ev.parties = _dedupe([_with_legal_form(_spelled_out(_described(p, text, legal), text), legal)
+        ev.parties = _dedupe([_extended(_with_legal_form(_spelled_out(_described(p, text, legal), text), legal), text)
                               for p in _named_only(ev.parties)])
         # "Prof. Sigrid Lie" is a person whatever the model tagged her
         ev.parties = [p for p in ev.parties if p.split()[0].lower().strip(".") not in TITLE_PREFIX | HONORIFICS
@@ -1834,6 +1850,30 @@ def _described(name: str, text: str, legal: list[str]) -> str:
     runs = {r for r in runs if r and head in r.split() and len(r.split()) >= 2}
     runs = {r for r in runs if not any(r != o and _tokens(r) < _tokens(o) for o in runs)}
     return runs.pop() if len(runs) == 1 else name
+
+
+#: Head words of organisations' names in other languages ("Universiti Pantai Timur").
+FOREIGN_HEADS = {"universiti", "universidad", "universidade", "université", "universität", "università",
+                 "universitas", "banco", "banque", "ministerio", "ministério", "ministère", "yayasan", "institut",
+                 "instituto", "municipio", "município", "ayuntamiento", "comune", "gemeinde", "kommune"}
+
+
+def _extended(name: str, text: str) -> str:
+    """A party the parse cut short to a lone head word ("Universiti" of "Universiti Pantai Timur"), as the
+    article writes it in full, when the article goes on in one way only."""
+    words = name.split()
+    lone = len(words) == 1 and words[0].lower() in NAME_HEADS | FOREIGN_HEADS
+    if not lone:
+        # measured: writing out "Boreal Lithium" as "Boreal Lithium Corp" and the like lost more than it
+        # won (one signing of the test splits fewer right), so only a lone head word is written out
+        return name
+    link = r"(?:de|la|del|dan|do|da)" if lone else r"(?:of|de|la|del|dan)"  # not "Universiti X of Malaysia"
+    conts = {m.group(1) for m in re.finditer(re.escape(name) + r"((?:\s+(?:" + link + r"\s+(?:the\s+)?)?"
+                                                               r"[A-Z][\w'’-]*){1,4})", text)}
+    if not lone:
+        conts = {c for c in conts if c.split()[-1].lower() in NAME_HEADS}
+    conts = {c for c in conts if not any(o != c and o.startswith(c) for o in conts)}
+    return name + conts.pop() if len(conts) == 1 else name
 
 
 def _with_legal_form(name: str, legal: list[str]) -> str:

@@ -754,3 +754,12 @@ def test_that_contract_an_agency_dateline_and_a_title_in_brackets(own):
     assert "Pune" not in jv.parties
     assert sorted(supply.parties) == ["Indus Radiotech Ltd", "Shreeyash Healthcare Pvt Ltd"]
     assert _names(supply) == ["Anil Kulkarni", "Meera Nair"]
+
+
+def test_a_subject_the_parser_left_out_and_a_lone_head_word_spelled_out(own):
+    _, events = own
+    # "Vice-Chancellor Professor A and Professor Dato' Dr. B, Vice-Chancellor of Universiti Pantai Timur,
+    # put their signatures to the memorandum": A is a signatory too; "Universiti" alone is cut short
+    (mou,) = _by_doc(events, "l_northern_rift")
+    assert _names(mou) == ["Lilian Jeptoo Kimaiyo", "Azlan Shah Mokhtar"]
+    assert "Universiti Pantai Timur" in mou.parties
