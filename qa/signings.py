@@ -1568,6 +1568,7 @@ def _party_overlap(cluster: list[Mention], m: Mention) -> int:
 def _initials(text: str) -> set[str]:
     """The short forms a full agreement name has: "power purchase agreement" -> "ppa", "memorandum of
     understanding" -> "mou" and "mu"."""
+    text = re.sub(r"\s*\(.*$", "", text)  # "memorandum of understanding (MoU"
     words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in DETERMINERS and not
              re.fullmatch(r"(?:year|month|week|day)s?", w.lower())]
     while words and words[0].lower() in NUMBER_WORDS:
@@ -1648,7 +1649,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut
+FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -2134,8 +2135,9 @@ def _real_parties(parties: list[str], people: list[Signatory]) -> list[str]:
         while len(words) > 1 and DESCRIBING_RE.match(words[0]):
             words = words[1:]  # "UK-listed Kestrel & Dunmore Logistics plc", "Oslo-based X"
         x = " ".join(words)
-        if len(words) == 1 and (x.lower() in NAME_TITLES or x.lower().split("-")[-1] in NAME_TITLES):
-            continue  # "co-founder": a person's title
+        if words and all(w.lower().strip(".") in NAME_TITLES | HONORIFICS | TITLE_PREFIX or
+                         w.lower().split("-")[-1] in NAME_TITLES for w in words):
+            continue  # "co-founder", "Vice-Chancellor Prof.": a person's title
         if words and words[0].lower() in ("its", "their", "his", "her", "our"):
             continue  # "USTP was represented by its Vice-Chancellor": a person of a party, no party
         if any(w[:1].isupper() and w.lower() in PERSON_ROLES for w in words) and \
@@ -2208,8 +2210,9 @@ def _build_event(data, doc_id: str, meta: dict, cluster: list[Mention], article_
     if len(parties) < 2:  # "A, general manager of X, and B, dean of Y, signed": X and Y
         orgs = _real_parties([p.organization for p in people if p.organization] + described, people)
         parties = _dedupe(parties + orgs)
-    # agreement: the most specific name
-    names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline) if m.agreement]
+    # agreement: the most specific name (not a company's name the parse took for it)
+    names = [m.agreement for m in sorted(cluster, key=lambda x: x.headline)
+             if m.agreement and not LEGAL_FORM_RE.search(m.agreement.split()[-1])]
     agreement = max(names, key=lambda a: (len(_agreement_key(a)), -names.index(a)), default=None)
     if agreement and not _agreement_key(agreement):
         agreement = next((a for a in names if a[:1].isupper() and len(a.split()) >= len(agreement.split())),

@@ -239,7 +239,7 @@ def test_eval_signings_scores_the_dev_files():
     assert tests["event_recall"] >= 0.9
     # splits D to P were written blind to the extractor (issue 13): D to I were then used to fix it,
     # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9, M 2 of 9, N 6 of 9,
-    # O 4 of 9, P 6 of 9 right); J to O were used after their measurement too, P was not; these are
+    # O 4 of 9, P 6 of 9 right); J to P were used after their measurement too; these are
     # floors at what they reached, so that a change that loses one shows
     names = "defghijklmnop"
     splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in names}
@@ -259,7 +259,7 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
     assert splits["n"]["right_parties_and_signatories"] >= 8 and splits["n"]["event_precision"] >= 0.9
     assert splits["o"]["right_parties_and_signatories"] >= 8 and splits["o"]["event_precision"] == 1.0
-    assert splits["p"]["right_parties_and_signatories"] >= 6 and splits["p"]["event_recall"] == 1.0
+    assert splits["p"]["right_parties_and_signatories"] >= 7 and splits["p"]["event_precision"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -764,3 +764,12 @@ def test_a_subject_the_parser_left_out_and_a_lone_head_word_spelled_out(own):
     (mou,) = _by_doc(events, "l_northern_rift")
     assert _names(mou) == ["Lilian Jeptoo Kimaiyo", "Azlan Shah Mokhtar"]
     assert "Universiti Pantai Timur" in mou.parties
+
+
+def test_the_mou_after_a_memorandum_with_its_short_form_in_brackets(own):
+    _, events = own
+    # "A memorandum of understanding (MoU) was signed between A and B ... The MoU was signed by
+    # Vice-Chancellor Prof. C and ...": one signing; "Vice-Chancellor Prof." is no party
+    (mou,) = _by_doc(events, "p_kisumu")
+    assert _names(mou) == ["Achieng Odhiambo-Were", "Sigrid Haugland Eriksen"]
+    assert not any("Vice-Chancellor" in p for p in mou.parties)
