@@ -9,6 +9,8 @@ key words).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +46,12 @@ class ArticleAnswer:
 
 #: Most probability of the classes that are not about the article a question about it may have.
 MAX_OTHER = 0.5
+#: "who wrote the article on X", "when was the story about X published": the question says outright that it
+#: asks who wrote or published an article on a topic, where the model, swayed by a long topic, may not
+#: (docs/evaluation.md: the split questions it adds, and SQuAD questions it takes: none of 4,000).
+ABOUT_AN_ARTICLE_RE = re.compile(
+    r"\b(?:wrote|written|authored|penned|filed)\b.*\b(?:article|story|piece|report)\s+(?:on|about)\b|"
+    r"\b(?:article|story|piece|report)\s+(?:on|about)\b.*\b(?:published|posted|written|filed)\b", re.I)
 
 
 def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) -> str | None:
@@ -62,7 +70,7 @@ def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) 
     if model is None:
         return None
     p = dict(zip(model.labels, model.probabilities(qvec)))
-    if p["author"] + p["source"] + p["date"] < 1.0 - max_other:
+    if p["author"] + p["source"] + p["date"] < 1.0 - max_other and not ABOUT_AN_ARTICLE_RE.search(question):
         return None
     kind = answer_type(question)
     if kind in ("place", "number", "money", "percent", "reason"):
