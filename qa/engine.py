@@ -333,10 +333,14 @@ class Engine:
                 if ranked and allowed is None else None
             holder = self._use_holder(replace(ans, abstained=False, message=""), q, k, only_new=True) \
                 if ranked and allowed is None and party is None else None
+            role = self._confirmed_role(replace(ans, abstained=False, message=""), q, reads, data, k) \
+                if reads and allowed is None and party is None and holder is None else None
             if party is not None:
                 ans = party
             elif holder is not None:
                 ans = holder
+            elif role is not None:
+                ans = role
             elif ranked and allowed is None and q.answer_type in ("who", "person"):
                 # the reader found no span, but a stored signing of the names asked about may answer it
                 got = self._use_signings(replace(ans, abstained=False, message=""), q, k, qvec)
@@ -659,6 +663,27 @@ class Engine:
         i = quote.find(fact["person"])
         spans = [[start + i, start + i + len(fact["person"])]] if i >= 0 else []
         return self._lead_with(ans, fact["doc"], quote, start, int(fact["end"]), spans, fact["person"], k)
+
+    def _confirmed_role(self, ans: Answer, q: Question, reads: list, data: store.IndexData, k: int) -> Answer | None:
+        """When the reader turned the question away but its best span is the title a stored role fact gives
+        the one person the question names, answer with that title (``qa.roles.confirmed_role``)."""
+        from .evidence import readable
+        from .roles import confirmed_role
+
+        best = reads[0]
+        view = readable(data, best.sent)
+        if best.end <= best.start:
+            return None
+        s, e = view.raw_span(best.start, best.end)
+        s0 = int(data.sent_start[best.sent])
+        doc = data.doc_ids[int(data.sent_doc[best.sent])]
+        roles = (((data.facts() or {}).get("docs") or {}).get(doc) or {}).get("roles") or []
+        fact = confirmed_role(q.search_text, roles, s0 + s, s0 + e) if roles else None
+        if fact is None:
+            return None
+        a, b = int(fact["title_start"]), int(fact["title_end"])
+        title = fact["quote"][a - int(fact["start"]):b - int(fact["start"])]
+        return self._lead_with(ans, doc, fact["quote"], int(fact["start"]), int(fact["end"]), [[a, b]], title, k)
 
     def _use_roles(self, ans: Answer, q: Question, k: int) -> Answer:
         """When the reader answered with the title of someone other than the person the question

@@ -26,15 +26,21 @@ _TITLE_WORDS = {w.lower() for w in ROLE_WORDS | TITLE_PREFIX} | {"member", "secr
 
 
 def _is_title(title: str) -> bool:
-    return any(w in _TITLE_WORDS for w in re.findall(r"[a-z-]+", title.lower()))
+    return any(w in _TITLE_WORDS or w.split("-")[-1] in _TITLE_WORDS for w in re.findall(r"[a-z-]+", title.lower()))
 
 
-def _span(quote: str, text: str, after: int = 0) -> tuple[int, int] | None:
-    """Where ``text`` is in ``quote``, at or after ``after`` if it is there (whitespace may differ: the
-    quote is the raw source), as ``(start, end)``; None when it is not in it."""
+def _span(quote: str, text: str, near: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """Where ``text`` is in ``quote`` (whitespace may differ: the quote is the raw source), as ``(start,
+    end)``: the first place, or the one nearest the span ``near`` (a title right before or after its
+    person's name); None when it is not in it."""
     pattern = re.compile(r"\s+".join(re.escape(w) for w in text.split()))
-    m = pattern.search(quote, after) or (pattern.search(quote) if after else None)
-    return None if m is None else (m.start(), m.end())
+    found = [(m.start(), m.end()) for m in pattern.finditer(quote)]
+    if not found:
+        return None
+    if near is None:
+        return found[0]
+    return min(found, key=lambda f: near[0] - f[1] if f[1] <= near[0] else f[0] - near[1] if f[0] >= near[1]
+               else len(quote))
 
 
 def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start, sent_end) -> list[dict]:
@@ -56,7 +62,7 @@ def roles_in_document(sent_texts: list[str], sent_quotes: list[str], sent_start,
             if not p.title or not _is_title(p.title):
                 continue
             name = _span(quote, p.name)
-            title = _span(quote, p.title, name[0]) if name else None
+            title = _span(quote, p.title, name) if name else None
             if title is None:
                 continue
             s0 = int(sent_start[i])
@@ -93,6 +99,17 @@ def correct_role(question: str, doc_roles: list[dict], answer_start: int, answer
     # the named person's role in the same sentence when it gives one, else the first the article gives
     same = [r for r in named if r["start"] == sent_start]
     return (same or named)[0]
+
+
+def confirmed_role(question: str, doc_roles: list[dict], span_start: int, span_end: int) -> dict | None:
+    """The role fact that confirms a span the reader was not sure of: the question names one person with
+    stored roles, and the span (source offsets) overlaps that person's title where a fact quotes it
+    ("What is A's role?", the reader's best span "Vice-Chancellor Prof. A" holds A's title)."""
+    named = named_person(question, doc_roles)
+    if len({r["person"] for r in named}) != 1:
+        return None
+    hit = [r for r in named if r["title_start"] < span_end and span_start < r["title_end"]]
+    return hit[0] if hit else None
 
 
 @lru_cache(maxsize=65_536)

@@ -292,7 +292,8 @@ def _ents_in(doc, lo: int, hi: int, labels=None) -> list:
 def _desc_end(doc, i: int, hi: int, stops: set[int]) -> int:
     """Where an appositive that starts at ``i`` ends: a verb, a semicolon, the next person, ", and"."""
     j = i
-    while j < hi and not doc[j].tag_.startswith("VB") and doc[j].text not in (";", "(", ")") and j not in stops:
+    while j < hi and not doc[j].tag_.startswith("VB") and doc[j].text not in (";", "(", ")") and j not in stops \
+            and not (j > i and doc[j].tag_ in ("WP", "WDT")):  # "the head of X who led the research"
         if doc[j].text == "," and j + 1 < hi and doc[j + 1].lower_ in ("and", "while", "who", "which"):
             break
         j += 1
@@ -476,8 +477,10 @@ def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None 
         first = doc[desc_lo] if desc_hi > desc_lo else None
         if first is not None and (first.lower_ in ROLE_WORDS or first.lower_ in DETERMINERS or
                                   (first.pos_ in ("PROPN", "NOUN", "ADJ") and first.ent_type_ not in
-                                   ("DATE", "TIME", "GPE", "CARDINAL"))):
+                                   ("DATE", "TIME", "GPE", "CARDINAL"))) and not _speaker(doc, desc_lo, desc_hi):
             title, org = _split_title(doc, desc_lo, desc_hi)
+    if title is None and org is None:
+        title, org = _role_before_comma(doc, person, lo_bound)
     if title is None and org is None:
         # words before the name in the same noun phrase
         root = person.root
@@ -486,7 +489,7 @@ def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None 
             lo = min(list(t.subtree)[0].i for t in lefts)
             lo = max(lo, lo_bound)
             pre = doc[lo:person.start]
-            ents = [e for e in pre.ents if e.label_ in ORG_LABELS]
+            ents = [e for e in pre.ents if e.label_ in ORG_LABELS and not _only_titles(e)]
             if ents:
                 org = _clean(ents[-1].text.replace("'s", "").replace("’s", ""))
                 rest = [t.text for t in pre if not any(e.start <= t.i < e.end for e in ents) and t.tag_ != "POS"]
@@ -502,7 +505,87 @@ def _describe(doc, person, lo_bound: int, hi_bound: int, stops: set[int] | None 
                     title = _clean(" ".join(t.text for t in toks[k:]))
                 else:
                     title = _clean(pre.text)
+    if title is None and org is None:
+        title = _titles_before(doc, person, lo_bound)
+    return _without_address(title), org
+
+
+#: Forms of address that end a title before the name ("Vice-Chancellor Prof. A B"): not the role itself.
+ADDRESS_WORDS = HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "professor", "madam"}
+
+
+def _without_address(title: str | None) -> str | None:
+    """"Vice-Chancellor Prof." -> "Vice-Chancellor", "Dean of the School of Nursing, Prof." -> "Dean of the
+    School of Nursing"; a title that is only a form of address ("Dr") stays."""
+    if not title:
+        return title
+    words = title.split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in ADDRESS_WORDS:
+        words.pop()
+    return " ".join(words).rstrip(",") or title
+
+
+def _speaker(doc, lo: int, hi: int) -> bool:
+    """", the spokesperson said": the words after the comma are the subject of a verb outside them (who
+    said it), not a description of the name before the comma."""
+    top = next((doc[t] for t in range(lo, hi) if not lo <= doc[t].head.i < hi and not doc[t].is_punct), None)
+    return top is not None and top.dep_ in ("nsubj", "nsubjpass") and top.tag_ not in ("WP", "WDT")
+
+
+def _only_titles(span) -> bool:
+    """"Vice-Chancellor Prof." tagged as an organisation: title words only."""
+    return all(_is_title_word(t) or t.lower_.strip(".") in TITLE_PREFIX for t in span if not t.is_punct)
+
+
+def _role_before_comma(doc, person, lo_bound: int) -> tuple[str | None, str | None]:
+    """"its director, A B", "Acme Hospital's chief executive, A B", "a joint secretary in the state
+    agriculture department, A B": the name is an appositive of the role noun before it."""
+    root = person.root
+    head = root.head
+    if root.dep_ != "appos" or not lo_bound <= head.i < person.start - 1 or doc[person.start - 1].text != "," or \
+            not (head.lower_ in ROLE_WORDS or _is_title_word(head)):
+        return None, None
+    lo = head.i  # the modifiers right before the role noun ("chief", "joint"), no name among them
+    while lo - 1 >= lo_bound and doc[lo - 1].dep_ in ("amod", "compound") and doc[lo - 1].ent_type_ != "PERSON" \
+            and doc[lo - 1].tag_ != "POS":
+        lo -= 1
+    title = _clean(_span_text(doc, lo, head.i + 1))
+    org = None
+    if lo - 2 >= lo_bound and doc[lo - 1].tag_ == "POS":  # "Acme Hospital's chief executive"
+        owner = doc[lo - 2]
+        ent = next((e for e in doc.ents if e.start <= owner.i < e.end and e.label_ in ORG_LABELS), None)
+        if ent is not None:
+            org = _clean(_span_text(doc, max(ent.start, lo_bound), owner.i + 1))
+        elif owner.pos_ == "PROPN":
+            org = _clean(owner.text)
+    else:
+        for prep in head.rights:
+            if prep.dep_ == "prep" and prep.lower_ in ("of", "at", "in", "from") and prep.i < person.start:
+                pobj = [g for g in prep.children if g.dep_ == "pobj"]
+                if pobj:
+                    sub = list(pobj[0].subtree)
+                    a = sub[0].i + (1 if sub[0].lower_ in DETERMINERS else 0)
+                    if sub[-1].i < person.start:
+                        org = _clean(_span_text(doc, a, sub[-1].i + 1))
+                break
     return title, org
+
+
+def _titles_before(doc, person, lo_bound: int) -> str | None:
+    """"Vice-Chancellor Prof. A B": the title words right before the name (a form of address at their end,
+    "Prof.", left out when another title word comes before it)."""
+    i = person.start
+    while i > lo_bound and (_is_title_word(doc[i - 1]) or doc[i - 1].lower_.strip(".") in TITLE_PREFIX):
+        i -= 1
+    words = list(doc[i:person.start])
+    while len(words) > 1 and words[-1].lower_.strip(".") in TITLE_PREFIX | HONORIFICS and \
+            words[-1].lower_.strip(".") not in ROLE_WORDS:
+        words.pop()
+    if not words or not any(t.lower_ in ROLE_WORDS or (_is_title_word(t) and t.lower_.strip(".") not in
+                                                        HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "professor"})
+                            for t in words):
+        return None
+    return _clean(_span_text(doc, words[0].i, words[-1].i + 1))
 
 
 def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
@@ -1649,7 +1732,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 15  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement
+FACTS_VERSION = 16  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

@@ -71,6 +71,47 @@ def test_roles_in_document_reads_appositives_and_prefixed_titles():
     assert all(r["sentence"] in (0, 1) for r in roles)
 
 
+def _roles(sents):
+    starts, pos = [], 0
+    for s in sents:
+        starts.append(pos)
+        pos += len(s) + 1
+    return roles_in_document(sents, sents, starts, [a + len(s) for a, s in zip(starts, sents)])
+
+
+def test_titles_before_the_name_and_its_comma_are_read_with_their_own_offsets():
+    sent = ("It was signed for the institute by its director, Asha Rane, and for the firm by managing director "
+            "Omar Said, the spokesperson said.")
+    sents = [sent, "The deal was signed by Vice-Chancellor Prof. Lena Moyo and Harbin Port Authority's chief "
+                   "executive, Karl Berg."]
+    roles = _roles(sents)
+    got = {r["person"]: r for r in roles}
+    assert got["Asha Rane"]["title"] == "director"
+    assert got["Omar Said"]["title"] == "managing director"  # not "spokesperson": the spokesperson said it
+    assert got["Lena Moyo"]["title"] == "Vice-Chancellor"
+    assert (got["Karl Berg"]["title"], got["Karl Berg"]["organization"]) == ("chief executive", "Harbin Port Authority")
+    # each title's offsets are its own place in the sentence, the one next to its person, not the first
+    # "director" of the sentence
+    text = "\n".join(sents)
+    for r in roles:
+        assert text[r["title_start"]:r["title_end"]] == r["title"]
+    assert got["Asha Rane"]["title_start"] == sent.index("director, Asha")
+
+
+def test_confirmed_role_takes_the_named_persons_title_under_the_span():
+    from qa.roles import confirmed_role
+
+    quote = "Ann Lee, Chair of Acme, and Bo Chan, Treasurer of Acme, attended."
+    roles = [{"person": "Ann Lee", "title": "Chair", "start": 0, "end": len(quote), "quote": quote,
+              "title_start": 9, "title_end": 14},
+             {"person": "Bo Chan", "title": "Treasurer", "start": 0, "end": len(quote), "quote": quote,
+              "title_start": 37, "title_end": 46}]
+    assert confirmed_role("what is bo chan's role", roles, 30, 50)["title"] == "Treasurer"
+    assert confirmed_role("what is bo chan's role", roles, 0, 14) is None  # Ann Lee's title, not his
+    assert confirmed_role("what is the role of acme", roles, 30, 50) is None  # nobody named
+    assert confirmed_role("what did ann lee and bo chan do", roles, 30, 50) is None  # two people named
+
+
 def test_holder_of_a_title_is_found_from_the_stored_roles():
     from qa.roles import holder_of
 
@@ -105,3 +146,13 @@ def test_who_holds_a_title_is_answered_from_the_article(own_engine):
     assert text[first.start:first.end] == first.quote
     assert text[first.answer_start:first.answer_end] == a.answer
     assert own_engine.ask("Who is the manager of Brackenford Rovers?").answer == "Gareth Mellor-Hayes"
+
+
+def test_role_question_the_reader_doubts_is_answered_from_the_stored_role(own_engine):
+    # the reader's best span is her title, but it was not sure enough to answer; the stored role confirms it
+    a = own_engine.ask("What is Achieng Odhiambo-Were's role?")
+    assert not a.abstained and a.answer == "Vice-Chancellor"
+    first = a.citations[0]
+    text = open(own_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
+    assert text[first.answer_start:first.answer_end] == a.answer
+    assert text[first.start:first.end] == first.quote and "Odhiambo-Were" in first.quote
