@@ -50,6 +50,7 @@ MAX_OTHER = 0.5
 #: asks who wrote or published an article on a topic, where the model, swayed by a long topic, may not
 #: (docs/evaluation.md: the split questions it adds, and SQuAD questions it takes: none of 4,000).
 ABOUT_AN_ARTICLE_RE = re.compile(
+    r"^\s*who\s+(?:reported|covered)\s+(?:on|about)\b|"
     r"\b(?:wrote|written|authored|penned|filed)\b.*\b(?:article|story|piece|report)\s+(?:on|about)\b|"
     r"\b(?:article|story|piece|report)\s+(?:on|about)\b.*\b(?:published|posted|written|filed)\b", re.I)
 
