@@ -18,7 +18,7 @@ from .documents import Document, load_document
 from .embedder import Embedder
 from .evidence import IdfTable, build_answer, decide, gate_decision, rank_sentences, read_candidates, reader_decision
 from .indexer import IndexReport, update_index
-from .question import Question, parse_question
+from .question import Question, mismatched, parse_question
 from .reader.reader import Reader
 from .retrieve import Hit, search
 
@@ -47,6 +47,13 @@ def side_asked(question: str) -> str | None:
     if not m or len(m.group(1).split()) > 6 or re.search(r"\band\b|&", m.group(1)):
         return None  # "for the port authority and the shipping line": both sides, all signatories
     return m.group(1)
+
+
+def _span_of(data: store.IndexData, read) -> str:
+    """The text of the reader's span ``read``."""
+    from .evidence import readable
+
+    return readable(data, read.sent).text[read.start:read.end]
 
 
 def _first_then(first: Citation, others: list[Citation], k: int) -> list[Citation]:
@@ -327,6 +334,8 @@ class Engine:
         if not abstain:
             reads = read_candidates(data, q, ranked, self.reader, self.config.reader_windows)
             abstain, why = reader_decision(reads, feats, self._abstain)
+            if not abstain and mismatched(q.answer_type, _span_of(data, reads[0]) if reads else None):
+                abstain, why = True, "the closest passages give a length of time, not an amount"
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
             party = self._use_party(replace(ans, abstained=False, message=""), q, k) \

@@ -1,5 +1,5 @@
 """Question analysis: answer types, names, follow-ups."""
-from qa.question import ANSWER_TYPES, answer_type, is_followup, key_phrases, parse_question
+from qa.question import ANSWER_TYPES, answer_type, is_followup, key_phrases, mismatched, parse_question
 
 
 def test_answer_types():
@@ -18,6 +18,15 @@ def test_answer_types():
     assert answer_type("Why did the talks fail?") == "reason"
     assert answer_type("What will the two sides build?") == "thing"
     assert answer_type("What colour was the flag?") in ANSWER_TYPES
+
+
+def test_a_length_of_time_is_no_answer_to_how_much_it_is_worth():
+    kind = answer_type("How much is Vela Bank paying the club for the shirt sponsorship?")
+    assert kind == "money"
+    assert mismatched(kind, "five-year") and mismatched(kind, "three seasons") and mismatched(kind, "25 years")
+    assert not mismatched(kind, "$4.5 million") and not mismatched(kind, "free")
+    assert not mismatched("duration", "five-year")  # "how long" is answered by it
+    assert not mismatched(kind, None)
 
 
 def test_a_leading_when_clause_is_not_the_question():

@@ -156,3 +156,9 @@ def test_role_question_the_reader_doubts_is_answered_from_the_stored_role(own_en
     text = open(own_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
     assert text[first.answer_start:first.answer_end] == a.answer
     assert text[first.start:first.end] == first.quote and "Odhiambo-Were" in first.quote
+
+
+def test_how_much_a_deal_is_worth_is_not_answered_with_its_term(own_engine):
+    # the article gives the sponsorship's length but no amount: a length of time is no value
+    a = own_engine.ask("How much is Tasman Ridge paying for the naming rights to the stadium?")
+    assert a.abstained and "not found" in a.message
