@@ -102,4 +102,10 @@ def search(data: IndexData, qvec: np.ndarray, text: str, k: int = 20, mode: str 
         bm_n = bm / bm.max() if bm.max() > 0 else bm
         score = MIX["dense"] * _minmax(dense) + MIX["bm25"] * bm_n + MIX["sentence"] * _minmax(sent)
     order = np.argsort(-score, kind="stable")[:k]
+    if mode == "hybrid" and len(bm_rows) and k > 1:
+        # the best BM25 passage always among the k: where only one passage has a rare name the question
+        # asks about ("who is A B?"), passages that match the question's other words by meaning outvote it
+        top = int(np.searchsorted(idx, bm_rows[int(np.argmax(bm_scores))]))
+        if top not in order:
+            order = np.concatenate([order[:-1], [top]])
     return [Hit(int(idx[o]), float(score[o]), float(dense[o]), float(bm[o]), float(sent[o])) for o in order]
