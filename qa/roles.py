@@ -136,14 +136,29 @@ def _says(word: str, stems) -> bool:
     return any(word == w or (len(w) >= 4 and word.startswith(w)) for w in stems)
 
 
+#: "Who heads X?", "who leads X", "who runs X": asks for X's top person, whatever the article calls the post.
+LEAD_STEMS = frozenset({"head", "lead", "run"})
+#: The titles of an organisation's top person (as stems; "group" aside) that answer "who heads X".
+TOP_TITLES = ("chief executive", "chief executive officer", "ceo", "president", "chairman", "chairwoman",
+              "chairperson", "chair", "managing director", "director general", "director", "head", "leader",
+              "governor", "mayor", "vice-chancellor", "rector", "principal", "secretary general", "general manager")
+
+
+@lru_cache(maxsize=1)
+def _top_titles() -> frozenset[frozenset[str]]:
+    return frozenset(_stems(t) for t in TOP_TITLES)
+
+
 def asks_for_holder(question: str) -> bool:
-    """Whether a question may ask who holds a title: it starts with "who", names a title word, and is not
-    about a signing (the stored signings answer "who signed ...")."""
+    """Whether a question may ask who holds a title: it starts with "who", names a title word (or asks who
+    heads, leads or runs something), and is not about a signing (the stored signings answer "who signed
+    ...")."""
     from .signings import CANDIDATE_RE
 
     if not question or not HOLDER_RE.search(question) or CANDIDATE_RE.search(question):
         return False
-    return any(_says(t, _stems(question)) for t in _title_stems())
+    qs = _stems(question)
+    return bool(qs & LEAD_STEMS) or any(_says(t, qs) for t in _title_stems())
 
 
 def holder_of(question: str, docs_roles: dict[str, list[dict]], doc_words) -> dict | None:
@@ -157,25 +172,31 @@ def holder_of(question: str, docs_roles: dict[str, list[dict]], doc_words) -> di
     qs = _stems(question)
     titles = _title_stems()
     asked_titles = {w for w in qs if any(_says(t, [w]) for t in titles)}
+    # "who heads X": no title asked but "head", and a verb that asks for the top person
+    leads = bool(qs & LEAD_STEMS) and asked_titles <= {"head"}
     scored = []
     for doc, roles in docs_roles.items():
         words = None
         for r in roles:
             ts = _stems(r["title"])
             role = ts & titles
-            if not role or not all(_says(t, qs) for t in role) or _stems(r["person"]) <= qs:
+            if _stems(r["person"]) <= qs:
                 continue
-            own = _stems(r["title"] + " " + (r.get("organization") or ""))
-            if any(not any(t == w or t.startswith(w) for t in own) for w in asked_titles):
-                continue  # the question asks for a "deputy" or "chief" the title does not say
+            top = leads and (ts - {"group"}) in _top_titles()
+            if not top:
+                if not role or not all(_says(t, qs) for t in role):
+                    continue
+                own = _stems(r["title"] + " " + (r.get("organization") or ""))
+                if any(not any(t == w or t.startswith(w) for t in own) for w in asked_titles):
+                    continue  # the question asks for a "deputy" or "chief" the title does not say
             sent = _stems(r["quote"]) | ts | _stems(r.get("organization"))
-            rest = {w for w in qs if not any(_says(t, [w]) for t in ts)}
+            rest = {w for w in qs if not any(_says(t, [w]) for t in ts) and not (top and w in LEAD_STEMS)}
             if words is None:
                 words = doc_words(doc)
             if not rest <= (sent | words):
                 continue
             org = _stems(r.get("organization"))  # the person's own organisation counts most
-            score = len(role) + len(qs & ts) + sum(1.5 if w in org else 1.0 if w in sent else 0.5 for w in rest)
+            score = (1 if top else len(role)) + len(qs & ts) + sum(1.5 if w in org else 1.0 if w in sent else 0.5 for w in rest)
             scored.append((score, doc, r))
     if not scored:
         return None

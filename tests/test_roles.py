@@ -136,6 +136,10 @@ def test_holder_of_a_title_is_found_from_the_stored_roles():
     assert holder_of("Who signed for Orion, its chief executive?", roles, words.get) is None
     assert holder_of("What does the chief executive of Orion Motors do?", roles, words.get) is None
     assert holder_of("Who is the deputy chief executive of Orion Motors?", roles, words.get) is None
+    # "who heads / runs X": the top person of X, whatever the article calls the post
+    assert holder_of("who heads Orion Motors", roles, words.get)["person"] == "Maria Lopez"
+    assert holder_of("Who runs Vela Bank?", roles, words.get)["person"] == "Ines Roy"
+    assert holder_of("Who heads Acme Foods?", roles, words.get) is None  # an organisation nobody heads here
 
 
 def test_who_holds_a_title_is_answered_from_the_article(own_engine):
