@@ -1732,7 +1732,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 16  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"
+FACTS_VERSION = 17  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1878,7 +1878,38 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
                 person.name = _article_name(person.name, text)
         _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
         _quote_naming_signatories(ev)
+        _other_side(ev, data, sents, parsed)
     return built
+
+
+def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
+    """Two people signed but one party is named: the other side is the organisation the article is about,
+    the first one its headline or first sentences name ("Kilbride Athletic agree kit partnership with
+    Northgate Teamwear" ... "chairman Graham McLeish and Northgate Teamwear managing director Fiona Drummond
+    signed"; a club's, a university's own news)."""
+    from .nlp import parse
+
+    if len(ev.parties) != 1 or sum(1 for p in ev.signatories if p.named) < 2:
+        return
+    have = _word_set(ev.parties[0])
+    people = [_word_set(p.name) for p in ev.signatories]
+    heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
+    body = [i for i in sents if int(data.sent_kind[i]) != 1][:2]
+    for i in heads + body:
+        doc = parsed.get(i) or parse(for_parsing(data.sent_texts[i]))
+        for e in doc.ents:
+            name = _clean(e.text.replace("'s", "").replace("’s", ""))
+            if e.label_ != "ORG" or not name or CANDIDATE_RE.search(name) or not name[:1].isupper():
+                continue
+            words = _word_set(name)
+            if words & have or any(words & w for w in people) or not words:
+                continue
+            ev.parties.append(name)
+            return
+
+
+def _word_set(name: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", name.lower()) if w not in STOP and len(w) > 1}
 
 
 #: Short forms that end organisations' names, and what they stand for.

@@ -773,3 +773,27 @@ def test_the_mou_after_a_memorandum_with_its_short_form_in_brackets(own):
     (mou,) = _by_doc(events, "p_kisumu")
     assert _names(mou) == ["Achieng Odhiambo-Were", "Sigrid Haugland Eriksen"]
     assert not any("Vice-Chancellor" in p for p in mou.parties)
+
+
+def _article(sentences: list[str], headline: bool = True):
+    """Offsets and kinds of an article given as sentences (the first one its headline)."""
+    starts, pos = [], 0
+    for s in sentences:
+        starts.append(pos)
+        pos += len(s) + 1
+    kinds = [1 if headline and i == 0 else 0 for i in range(len(sentences))]
+    return sentences, sentences, starts, [a + len(s) for a, s in zip(starts, sentences)], kinds
+
+
+def test_the_other_side_of_a_two_person_signing_is_the_organisation_the_article_is_about():
+    from qa.signings import extract_document
+
+    sents = ["Glenbrae Athletic agree four-year kit partnership with Tartan Sportswear Ltd",
+             "Glenbrae Athletic are delighted to announce a new kit partnership with Tartan Sportswear Ltd.",
+             "The deal was sealed last Friday at Glenview Park, where chairman Ian Reid and Tartan Sportswear managing "
+             "director Ann Blair signed the kit supply agreement."]
+    events = extract_document("club.txt", {"date": "2025-08-04"}, *_article(sents))
+    assert len(events) == 1
+    parties = sorted(events[0].parties)
+    assert len(parties) == 2 and parties[0] == "Glenbrae Athletic" and parties[1].startswith("Tartan Sportswear")
+    assert [p.name for p in events[0].signatories] == ["Ian Reid", "Ann Blair"]
