@@ -78,11 +78,14 @@ IMAGE_RE = re.compile(
     re.I,
 )
 URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
-_NAME = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
+_NAME = r"[A-Z][\w.'’\-]+(?:\s+(?:[A-Z][\w.'’\-]+|(?:bin|binti|bte|ibn|van|von|de|da|del|der|di|du|dos|le|la|al|el|a/l)(?=\s+[A-Z]))){0,4}"
 # "By Jane Doe", "By Jane Doe and John Roe", "By Jane Doe | Reuters", "By JANE DOE, Staff Writer".
 BYLINE_RE = re.compile(
     r"^\W*(?:[Bb]y|BY|[Ff]rom|FROM)\s+(?P<name>" + _NAME + r"(?:\s*(?:,|and|&)\s*" + _NAME + r")*?)"
     r"\s*(?:[|/·•,;—–\-]\s*(?P<source>[A-Z][\w.&'’\- ]{1,50}?))?\W*$")
+# "PRESS STATEMENT", "Media release", "For immediate release": what kind of text follows, not who wrote it.
+RELEASE_LABEL_RE = re.compile(r"^\W*(?:(?:press|media|news)\s+(?:statement|release)|for\s+immediate\s+release)\W*$",
+                              re.I)
 # A byline that names no one: "Staff reporter", "By Our Correspondent", "Special Correspondent", "Agencies".
 STAFF_BYLINE_RE = re.compile(r"^\W*(?:by\s+)?(?:(?:our|a|the)\s+)?(?:staff|special|own|senior|foreign|city|business)?\s*"
                              r"(?:reporter|writer|correspondent|desk)s?\W*$|^\W*(?:agencies|wire services)\W*$", re.I)
@@ -197,6 +200,17 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
                 meta.date = find_dates(text)[0].iso
         elif _is_nav(text) and not is_prose(text):
             b.kind, b.label = "boilerplate", "navigation"
+        elif i < first_prose and RELEASE_LABEL_RE.match(text):
+            b.kind, b.label = "boilerplate", "release label"
+        elif i < first_prose and meta.title is not None and meta.source is None and n_words <= 10 and \
+                not text.endswith(TERMINAL) and any(x.kind == "meta" and x.label in ("date", "byline")
+                                                    for x in blocks[:i]) and \
+                not BYLINE_RE.match(text) and not STAFF_BYLINE_RE.match(text) and \
+                not (meta.author is None and _is_name_like(text)):
+            # "Xinhua", "Andes Wire", "University News, Tammerkoski University": the outlet's line after the
+            # date line or byline (a name-like line there is the author unless a byline named one)
+            b.kind, b.label = "meta", "source"
+            meta.source = text
         elif i < first_prose and (BYLINE_RE.match(text) or (_is_name_like(text) and meta.title is not None)
                                   or (STAFF_BYLINE_RE.match(text) and meta.title is not None)):
             b.kind, b.label = "meta", "byline"

@@ -189,6 +189,27 @@ def test_document_without_metadata_still_works(tmp_path):
     assert all(b.kind == "body" for b in doc.blocks)
 
 
+@pytest.mark.parametrize("header, author, source", [
+    ("By Ana Lima\nPublished: 4 March 2025\nAndes Wire", "Ana Lima", "Andes Wire"),
+    ("Published: 4 March 2025\nXinhua", None, "Xinhua"),
+    ("Published: 4 March 2025\nUniversity News, Tammerkoski University of Technology", None,
+     "University News, Tammerkoski University of Technology"),
+    ("Published: 4 March 2025\nPRESS STATEMENT", None, None),  # a label, not an author
+    ("Published: 4 March 2025\nBy Nurul Izzah binti Kamarulzaman", "Nurul Izzah binti Kamarulzaman", None),
+    ("Published: 4 March 2025\nJane Okafor", "Jane Okafor", None),  # a name there is the author
+])
+def test_the_outlets_line_after_the_date_line_or_byline_is_the_source(tmp_path, header, author, source):
+    text = ("Port operator signs terminal deal\n\n" + header + "\n\n"
+            "The port operator signed a thirty-year terminal concession with the city on Tuesday, officials said.\n\n"
+            "The terminal will handle containers from next year.\n")
+    doc = _doc(tmp_path, text)
+    _assert_blocks_map_back(doc)
+    assert (doc.author, doc.source, doc.date) == (author, source, "2025-03-04")
+    if source:  # the line is quoted for "which agency reported ...": an exact slice of the file
+        start, end = doc.meta()["lines"]["source"]
+        assert text[start:end] == source
+
+
 def test_date_in_body_is_not_taken_as_publication_date(tmp_path):
     text = ("Museum Reopens After Renovation\n\n"
             "The city museum reopened on Saturday after a two-year renovation that cost 40 million euros.\n\n"
