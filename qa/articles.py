@@ -44,6 +44,9 @@ class ArticleAnswer:
     answer_end: int | None = None
 
 
+#: Words for the outlet an article is from: a question about the article with one of them asks its source.
+OUTLET_WORDS = {"agency", "agencies", "outlet", "outlets", "wire", "publication", "newspaper", "paper", "source",
+                "broadcaster", "channel", "magazine"}
 #: Most probability of the classes that are not about the article a question about it may have.
 MAX_OTHER = 0.5
 #: "who wrote the article on X", "when was the story about X published": the question says outright that it
@@ -51,6 +54,8 @@ MAX_OTHER = 0.5
 #: (docs/evaluation.md: the split questions it adds, and SQuAD questions it takes: none of 4,000).
 ABOUT_AN_ARTICLE_RE = re.compile(
     r"^\s*who\s+(?:reported|covered)\s+(?:on|about)\b|"
+    r"^\s*(?:which|what)\s+(?:news\s+)?(?:agency|agencies|wire(?:\s+service)?|outlet|news\s+service|media\s+outlet)\s+"
+    r"(?:first\s+)?(?:reported|carried|ran|published|filed|covered|broke)\b|"
     r"\b(?:wrote|written|authored|penned|filed)\b.*\b(?:article|story|piece|report)\s+(?:on|about)\b|"
     r"\b(?:article|story|piece|report)\s+(?:on|about)\b.*\b(?:published|posted|written|filed)\b", re.I)
 
@@ -78,6 +83,8 @@ def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) 
         return None  # "Where was The Times published?" asks something else
     if kind in ("date", "duration"):
         return "date"
+    if words & OUTLET_WORDS:
+        return "source"  # "which agency / outlet / wire"
     if kind in ("who", "person"):
         return "author"
     return max(("author", "source", "date"), key=lambda k: p[k])

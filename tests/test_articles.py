@@ -98,5 +98,7 @@ def test_a_question_that_says_it_asks_who_wrote_an_article_is_one(embedder):
     assert article_slot(q, embedder.encode_queries([q])[0]) == "date"
     q = "who reported on the collapse of the Moldovan railway pay talks?"
     assert article_slot(q, embedder.encode_queries([q])[0]) == "author"
+    q = "which agency reported the Qinglanzhou Tarnoszeg friendship pact"
+    assert article_slot(q, embedder.encode_queries([q])[0]) == "source"
     q = "Who signed the agreement on the Ghana cocoa offtake deal?"  # about what the article says
     assert article_slot(q, embedder.encode_queries([q])[0]) is None
