@@ -649,12 +649,19 @@ def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, 
     spans = [_whole_name(doc, e, hi) for e in _person_spans(doc, lo, hi)]
     spans = [e for e in spans if not any(o is not e and o.start <= e.start and e.end <= o.end and
                                          (o.start, o.end) != (e.start, e.end) for o in spans)]
-    # "at the Eastern Straits Hotel in George Town": a "name" after "in" or "at" is a place
-    spans = [e for e in spans if not (e.start > lo and doc[e.start - 1].lower_ in ("in", "at", "near"))]
+    # "at the Eastern Straits Hotel in George Town": a "name" after "in" or "at" is a place; so is one after
+    # a title's "of" that the person's name follows ("the Mayor of Teluk Berlian, Datuk Rosli ...")
+    starts = {e.start for e in spans}
+    spans = [e for e in spans if not (e.start > lo and doc[e.start - 1].lower_ in ("in", "at", "near"))
+             and not (e.start - 1 > lo and doc[e.start - 1].lower_ == "of" and _is_title_word(doc[e.start - 2])
+                      and e.end + 1 < hi and doc[e.end].text == "," and e.end + 1 in starts)]
     stops = {t for e in spans for t in range(e.start, e.end)}
     items = []
     for ent in spans:
         name = _clean(ent.text)
+        if name and ent.start > lo and name.split()[0] in ("Seri", "Sri") and len(name.split()) > 2 and \
+                doc[ent.start - 1].lower_.strip("'’.") in HONORIFICS:
+            name = name.split(" ", 1)[1]  # "Datuk Seri A B": the second word of the form of address
         if not name or name.lower() in STOP or name.endswith(("'s", "’s")):
             continue
         if name.lower().strip(".") in TITLE_PREFIX | HONORIFICS:
@@ -1732,7 +1739,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 17  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name
+FACTS_VERSION = 18  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1889,23 +1896,42 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
     signed"; a club's, a university's own news)."""
     from .nlp import parse
 
-    if len(ev.parties) != 1 or sum(1 for p in ev.signatories if p.named) < 2:
+    if len(ev.parties) >= 2 or sum(1 for p in ev.signatories if p.named) < 2:
         return
-    have = _word_set(ev.parties[0])
+    have = [_word_set(p) for p in ev.parties]
     people = [_word_set(p.name) for p in ev.signatories]
     heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
     body = [i for i in sents if int(data.sent_kind[i]) != 1][:2]
     for i in heads + body:
         doc = parsed.get(i) or parse(for_parsing(data.sent_texts[i]))
-        for e in doc.ents:
-            name = _clean(e.text.replace("'s", "").replace("’s", ""))
-            if e.label_ != "ORG" or not name or CANDIDATE_RE.search(name) or not name[:1].isupper():
+        names = [_clean(e.text.replace("'s", "").replace("’s", "")) for e in doc.ents if e.label_ == "ORG"]
+        names += _subject_names(doc)
+        for name in names:
+            if not name or CANDIDATE_RE.search(name) or not name[:1].isupper():
                 continue
             words = _word_set(name)
-            if words & have or any(words & w for w in people) or not words:
+            if not words or any(words & w for w in have + people):
                 continue
             ev.parties.append(name)
-            return
+            have.append(words)
+            if len(ev.parties) >= 2:
+                return
+
+
+def _subject_names(doc) -> list[str]:
+    """"Tasman Bays Rugby Football Club is thrilled ...": the sentence's subject when it is a name that ends
+    as organisations' names do (a head word or a legal form), whatever the model tagged it."""
+    out = []
+    for t in doc:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" and \
+                (t.lower_ in NAME_HEADS or LEGAL_FORM_RE.fullmatch(t.text)):
+            lo = t.i
+            while lo > 0 and doc[lo - 1].dep_ in ("compound", "amod", "nmod") and doc[lo - 1].text[:1].isupper() \
+                    and doc[lo - 1].head.i >= lo:
+                lo -= 1
+            if lo < t.i:
+                out.append(_clean(_span_text(doc, lo, t.i + 1)))
+    return out
 
 
 def _word_set(name: str) -> set[str]:
@@ -2014,13 +2040,15 @@ def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
     Brightpay Payments Ltd", as in "Brightpay co-founder A signed"), or that ends with a company's legal form
     ("Solar Enerji A.S." of "Kaya Solar Enerji A.S."): that company is a party."""
     for p in list(ev.signatories):
-        if not p.named or len(p.name.split()) > 3:
+        if not p.named or len(p.name.split()) > 6:
             continue
         if LEGAL_FORM_RE.search(p.name.split()[-1]) and len(p.name.split()) > 1:
             whole = next((m.group(0) for t in sentences for m in re.finditer(
                 r"(?:[A-Z][\w&'’.-]*\s){0,3}" + re.escape(p.name), t)), p.name)
             ev.signatories.remove(p)
             ev.parties = _dedupe(ev.parties + [_clean(whole) or p.name])
+            continue
+        if len(p.name.split()) > 3:
             continue
         found = (m for t in sentences for m in re.finditer(r"\b" + re.escape(p.name) +
                                                             r"((?:\s+[A-Z][\w&'’-]*\.?){1,5})", t))

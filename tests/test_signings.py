@@ -239,9 +239,9 @@ def test_eval_signings_scores_the_dev_files():
     assert tests["event_recall"] >= 0.9
     # splits D to P were written blind to the extractor (issue 13): D to I were then used to fix it,
     # each measured once before (H 1 of 9, I 1 of 8, J 1 of 9, K 4 of 9, L 4 of 9, M 2 of 9, N 6 of 9,
-    # O 4 of 9, P 6 of 9 right); J to P were used after their measurement too; these are
+    # O 4 of 9, P 6 of 9, Q 4 of 9 right); J to Q were used after their measurement too; these are
     # floors at what they reached, so that a change that loses one shows
-    names = "defghijklmnop"
+    names = "defghijklmnopq"
     splits = {k: evaluate_file(root / "eval" / f"signings_split_{k}.json") for k in names}
     listed = set(json.loads((root / "eval" / "signings_tests.json").read_text())["docs"])
     for k in names:
@@ -251,15 +251,16 @@ def test_eval_signings_scores_the_dev_files():
     assert splits["e"]["right_parties_and_signatories"] >= 6 and splits["e"]["event_precision"] == 1.0
     assert splits["f"]["right_parties_and_signatories"] >= 6 and splits["f"]["event_precision"] == 1.0
     assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
-    assert splits["h"]["right_parties_and_signatories"] >= 7 and splits["h"]["event_precision"] >= 0.9
+    assert splits["h"]["right_parties_and_signatories"] >= 8 and splits["h"]["event_precision"] >= 0.9
     assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
     assert splits["j"]["right_parties_and_signatories"] >= 6 and splits["j"]["event_recall"] == 1.0
-    assert splits["k"]["right_parties_and_signatories"] >= 7 and splits["k"]["event_recall"] == 1.0
-    assert splits["l"]["right_parties_and_signatories"] >= 7 and splits["l"]["event_precision"] == 1.0
+    assert splits["k"]["right_parties_and_signatories"] >= 8 and splits["k"]["event_recall"] == 1.0
+    assert splits["l"]["right_parties_and_signatories"] >= 8 and splits["l"]["event_precision"] == 1.0
     assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
     assert splits["n"]["right_parties_and_signatories"] >= 8 and splits["n"]["event_precision"] >= 0.9
-    assert splits["o"]["right_parties_and_signatories"] >= 8 and splits["o"]["event_precision"] == 1.0
+    assert splits["o"]["right_parties_and_signatories"] >= 9 and splits["o"]["event_precision"] == 1.0
     assert splits["p"]["right_parties_and_signatories"] >= 7 and splits["p"]["event_precision"] == 1.0
+    assert splits["q"]["right_parties_and_signatories"] >= 8 and splits["q"]["event_precision"] == 1.0
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -797,3 +798,33 @@ def test_the_other_side_of_a_two_person_signing_is_the_organisation_the_article_
     parties = sorted(events[0].parties)
     assert len(parties) == 2 and parties[0] == "Glenbrae Athletic" and parties[1].startswith("Tartan Sportswear")
     assert [p.name for p in events[0].signatories] == ["Ian Reid", "Ann Blair"]
+
+
+def test_a_signing_with_no_party_named_takes_both_from_the_headline():
+    from qa.signings import extract_document
+
+    sents = ["Glenbrae University and Tartan Sportswear Ltd formalise research partnership",
+             "The agreement was signed on Wednesday at the university's main campus.",
+             "It was signed for the university by Rector Prof. Helen Moss and for the company by its chief "
+             "executive, Dr Mark Tamm."]
+    events = extract_document("uni.txt", {"date": "2025-02-14"}, *_article(sents))
+    assert len(events) == 1
+    assert sorted(events[0].parties) == ["Glenbrae University", "Tartan Sportswear Ltd"]
+    assert {p.name for p in events[0].signatories} == {"Helen Moss", "Mark Tamm"}
+
+
+def test_a_mayors_city_is_no_person_and_datuk_seri_is_a_form_of_address():
+    from qa.nlp import get_nlp
+    from qa.signings import _people_in
+
+    doc = get_nlp()("The MoU was signed by the Mayor of Teluk Berlian, Datuk Haji Rosli bin Ahmad Fauzi, on "
+                    "behalf of the Council, and by Datuk Seri Lim Wei Chong, Group Managing Director of Samudera "
+                    "Jaya Logistics Berhad.")
+    people, _ = _people_in(doc, 0, len(doc))
+    names = [p.name for p in people]
+    assert "Teluk Berlian" not in names
+    assert any(n.endswith("Rosli bin Ahmad Fauzi") for n in names)
+    assert "Lim Wei Chong" in names
+    # a city named after a title's "of" with no name after it stays in the title's sentence as it was
+    doc = get_nlp()("Mayor of Qinglanzhou Zhou Minghe and Tarnoszeg Mayor Eszter Vadkerti-Lang signed the document.")
+    assert any("Zhou Minghe" in p.name for p in _people_in(doc, 0, len(doc))[0])
