@@ -828,3 +828,13 @@ def test_a_mayors_city_is_no_person_and_datuk_seri_is_a_form_of_address():
     # a city named after a title's "of" with no name after it stays in the title's sentence as it was
     doc = get_nlp()("Mayor of Qinglanzhou Zhou Minghe and Tarnoszeg Mayor Eszter Vadkerti-Lang signed the document.")
     assert any("Zhou Minghe" in p.name for p in _people_in(doc, 0, len(doc))[0])
+
+
+def test_the_place_of_a_ceremony_held_somewhere_is_where_it_was_held():
+    from qa.signings import extract_document
+
+    sents = ["Harbour council and Selat Logistics seal depot MoU",
+             "The MoU was signed by Mayor Ahmad Rosli and by Lim Wei Chong, managing director of Selat Logistics "
+             "Berhad, at a ceremony held at the Dewan Seri Mutiara in Teluk Berlian."]
+    events = extract_document("mou.txt", {"date": "2025-01-21"}, *_article(sents))
+    assert len(events) == 1 and events[0].place and "Dewan Seri Mutiara" in events[0].place
