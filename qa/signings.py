@@ -50,7 +50,7 @@ AGREEMENT_NOUNS = {"agreement", "agreements", "deal", "deals", "contract", "cont
 SIGNED_NOUNS = AGREEMENT_NOUNS | {"loan", "loans", "facility", "facilities", "sponsorship", "twinning", "offtake",
                                   "bond", "bonds", "concessions", "mandate"}
 #: Forms of address that the parser may take for a name.
-HONORIFICS = {"hon", "honourable", "honorable", "excellency", "his excellency", "her excellency", "sir", "dame",
+HONORIFICS = {"hon", "honourable", "honorable", "ir", "excellency", "his excellency", "her excellency", "sir", "dame",
               "col", "gen", "lt", "maj", "capt", "brig", "adm", "sgt", "cpl", "cmdr", "rev", "amb", "sen", "rep", "gov",
               "h.e", "datuk", "dato", "dato'", "datin", "tan sri", "tun", "haji", "hajjah", "alhaji", "sheikh",
               "eng", "engr", "shri", "smt"}
@@ -1006,7 +1006,8 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
     whole = next((e for e in tok.doc.ents if e.start <= tok.i < e.end and e.label_ in ("ORG",)
                   and any(t.lower_ == "and" for t in e) and e[0].text[:1].isupper()
                   and not any(t.lower_ == "and" and t.i + 1 < e.end and t.nbor().lower_ in DETERMINERS
-                              for t in e)), None)  # "A and the B" is two
+                              for t in e)  # "A and the B" is two
+                  and not any(t.lower_ == "and" and _two_names(e, t.i) for t in e)), None)
     if whole is not None:  # the parser split one organisation's name at its "and"
         if whole[-1].lower_ == "of":  # "The Ministry of Education and Human Development of" + "the Republic ..."
             return _clean(_span_text(tok.doc, whole.start, _of_tail(tok.doc, whole.end - 1)))
@@ -1632,6 +1633,37 @@ def _agreement_key(text: str | None) -> set[str]:
             and not re.fullmatch(r"[a-z]+-(?:year|month|week|day)s?", t)}
 
 
+def _two_names(ent, and_i: int) -> bool:
+    """"Ministry of Health and Limpopo BioPharm Holdings": both sides of the "and" are whole names (a head
+    word on the left, a head word or legal form ending the right), not one name with an "and" inside."""
+    left = [t for t in ent if t.i < and_i]
+    right = [t for t in ent if t.i > and_i]
+    return bool(left and right) and any(t.lower_ in NAME_HEADS for t in left) and \
+        (right[-1].lower_.strip(".") in NAME_HEADS or bool(LEGAL_FORM_RE.search(right[-1].text))) and \
+        not all(t.lower_ in PORTFOLIO_WORDS or t.lower_ in NAME_HEADS for t in right)
+
+
+def _people_out_of_parties(m: Mention) -> None:
+    """"Mayor Clarissa Auguste-Henry" tagged as a party is a person who signed; a form of address alone
+    ("Hon") is no party."""
+    keep = []
+    for p in m.parties:
+        words = p.split()
+        first = words[0].lower().strip(".,")
+        if first in HONORIFICS | TITLE_PREFIX and len(words) == 1:
+            continue
+        last = words[-1]
+        if len(words) >= 3 and (first in ROLE_WORDS or first in HONORIFICS) and \
+                all(w[:1].isupper() for w in words[1:]) and last.lower().strip(".") not in NAME_HEADS and \
+                not LEGAL_FORM_RE.search(last) and not any(w.lower() in ("of", "for") for w in words):
+            name = " ".join(words[1:])
+            if not any(_same_name(name, x.name) for x in m.signatories):
+                m.signatories.insert(0, Signatory(name=name, title=words[0] if first in ROLE_WORDS else None))
+            continue
+        keep.append(p)
+    m.parties = keep
+
+
 def _compatible(cluster: list[Mention], m: Mention) -> bool:
     if m.refers_to is not None:
         return any(c.sent == m.refers_to for c in cluster)
@@ -1708,6 +1740,8 @@ def _expand_short_forms(mentions: list[Mention]) -> None:
 def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
     """Group the mentions of one article into events (same agreement → one event)."""
     _expand_short_forms(mentions)
+    for m in mentions:
+        _people_out_of_parties(m)
     clusters: list[list[Mention]] = []
     # "X has signed two deals this week": a count of the article's signings, an event only when the
     # article reports no single one
@@ -1748,7 +1782,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 19  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place
+FACTS_VERSION = 20  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1913,7 +1947,10 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
     body = [i for i in sents if int(data.sent_kind[i]) != 1][:2]
     for i in heads + body:
         doc = parsed.get(i) or parse(for_parsing(data.sent_texts[i]))
-        names = [_clean(e.text.replace("'s", "").replace("’s", "")) for e in doc.ents if e.label_ == "ORG"]
+        names = [_clean(e.text.replace("'s", "").replace("’s", "")) for e in doc.ents if e.label_ == "ORG"
+                 and not (e.start > 0 and doc[e.start - 1].lower_ in ("at", "in", "near"))
+                 and not (e.start > 1 and doc[e.start - 1].lower_ in DETERMINERS and
+                          doc[e.start - 2].lower_ in ("at", "in", "near"))]  # "at the X Hub": a venue
         names += _subject_names(doc)
         for name in names:
             if not name or CANDIDATE_RE.search(name) or not name[:1].isupper():
