@@ -247,21 +247,14 @@ def test_eval_signings_scores_the_dev_files():
     for k in names:
         listed |= set(json.loads((root / "eval" / f"signings_split_{k}.json").read_text())["docs"])
     assert listed == {p.name for p in DATA.glob("*.txt")}  # every test article is in one of the files
-    assert splits["d"]["right_parties_and_signatories"] >= 9 and splits["d"]["event_precision"] == 1.0
-    assert splits["e"]["right_parties_and_signatories"] >= 6 and splits["e"]["event_precision"] == 1.0
-    assert splits["f"]["right_parties_and_signatories"] >= 6 and splits["f"]["event_precision"] == 1.0
-    assert splits["g"]["right_parties_and_signatories"] >= 6 and splits["g"]["event_precision"] == 1.0
-    assert splits["h"]["right_parties_and_signatories"] >= 8 and splits["h"]["event_precision"] >= 0.9
-    assert splits["i"]["right_parties_and_signatories"] >= 7 and splits["i"]["event_precision"] == 1.0
-    assert splits["j"]["right_parties_and_signatories"] >= 6 and splits["j"]["event_recall"] == 1.0
-    assert splits["k"]["right_parties_and_signatories"] >= 8 and splits["k"]["event_recall"] == 1.0
-    assert splits["l"]["right_parties_and_signatories"] >= 8 and splits["l"]["event_precision"] == 1.0
-    assert splits["m"]["right_parties_and_signatories"] >= 7 and splits["m"]["event_precision"] == 1.0
-    assert splits["n"]["right_parties_and_signatories"] >= 8 and splits["n"]["event_precision"] >= 0.9
-    assert splits["o"]["right_parties_and_signatories"] >= 9 and splits["o"]["event_precision"] == 1.0
-    assert splits["p"]["right_parties_and_signatories"] >= 7 and splits["p"]["event_precision"] == 1.0
-    assert splits["q"]["right_parties_and_signatories"] >= 8 and splits["q"]["event_precision"] == 1.0
-    assert splits["r"]["right_parties_and_signatories"] >= 4 and splits["r"]["event_precision"] == 1.0
+    # (split: least right events, and the least event precision or recall it keeps)
+    floors = {"d": (9, "precision", 1.0), "e": (6, "precision", 1.0), "f": (6, "precision", 1.0), "g": (6, "precision", 1.0),
+              "h": (8, "precision", 0.9), "i": (7, "precision", 1.0), "j": (6, "recall", 1.0), "k": (8, "recall", 1.0),
+              "l": (8, "precision", 1.0), "m": (7, "precision", 1.0), "n": (8, "precision", 0.9), "o": (9, "precision", 1.0),
+              "p": (7, "precision", 1.0), "q": (8, "precision", 1.0), "r": (4, "precision", 1.0)}
+    for k, (right, measure, least) in floors.items():
+        assert splits[k]["right_parties_and_signatories"] >= right, k
+        assert splits[k][f"event_{measure}"] >= least, k
     # the scoring itself: a wrong signatory, a missed event and an unexpected one count as such
     gold = {"a.txt": [{"parties": ["Acme"], "signatories": ["Ann Lee"], "date": "2025-01-02"},
                       {"parties": ["Bolt Ltd"], "signatories": []}], "b.txt": []}
@@ -787,31 +780,28 @@ def _article(sentences: list[str], headline: bool = True):
     return sentences, sentences, starts, [a + len(s) for a, s in zip(starts, sentences)], kinds
 
 
-def test_the_other_side_of_a_two_person_signing_is_the_organisation_the_article_is_about():
+@pytest.mark.parametrize("sents, parties, people", [
+    # two people signed, one party named: the other side is the club the announcement is about
+    (["Glenbrae Athletic agree four-year kit partnership with Tartan Sportswear Ltd",
+      "Glenbrae Athletic are delighted to announce a new kit partnership with Tartan Sportswear Ltd.",
+      "The deal was sealed last Friday at Glenview Park, where chairman Ian Reid and Tartan Sportswear managing "
+      "director Ann Blair signed the kit supply agreement."],
+     ["Glenbrae Athletic", "Tartan Sportswear"], {"Ian Reid", "Ann Blair"}),
+    # no party named where they signed: both sides come from the headline
+    (["Glenbrae University and Tartan Sportswear Ltd formalise research partnership",
+      "The agreement was signed on Wednesday at the university's main campus.",
+      "It was signed for the university by Rector Prof. Helen Moss and for the company by its chief "
+      "executive, Dr Mark Tamm."],
+     ["Glenbrae University", "Tartan Sportswear Ltd"], {"Helen Moss", "Mark Tamm"}),
+])
+def test_the_sides_a_signing_does_not_name_are_the_organisations_the_article_is_about(sents, parties, people):
     from qa.signings import extract_document
 
-    sents = ["Glenbrae Athletic agree four-year kit partnership with Tartan Sportswear Ltd",
-             "Glenbrae Athletic are delighted to announce a new kit partnership with Tartan Sportswear Ltd.",
-             "The deal was sealed last Friday at Glenview Park, where chairman Ian Reid and Tartan Sportswear managing "
-             "director Ann Blair signed the kit supply agreement."]
-    events = extract_document("club.txt", {"date": "2025-08-04"}, *_article(sents))
+    events = extract_document("news.txt", {"date": "2025-08-04"}, *_article(sents))
     assert len(events) == 1
-    parties = sorted(events[0].parties)
-    assert len(parties) == 2 and parties[0] == "Glenbrae Athletic" and parties[1].startswith("Tartan Sportswear")
-    assert [p.name for p in events[0].signatories] == ["Ian Reid", "Ann Blair"]
-
-
-def test_a_signing_with_no_party_named_takes_both_from_the_headline():
-    from qa.signings import extract_document
-
-    sents = ["Glenbrae University and Tartan Sportswear Ltd formalise research partnership",
-             "The agreement was signed on Wednesday at the university's main campus.",
-             "It was signed for the university by Rector Prof. Helen Moss and for the company by its chief "
-             "executive, Dr Mark Tamm."]
-    events = extract_document("uni.txt", {"date": "2025-02-14"}, *_article(sents))
-    assert len(events) == 1
-    assert sorted(events[0].parties) == ["Glenbrae University", "Tartan Sportswear Ltd"]
-    assert {p.name for p in events[0].signatories} == {"Helen Moss", "Mark Tamm"}
+    got = sorted(events[0].parties)
+    assert len(got) == 2 and all(g.startswith(p) for g, p in zip(got, parties))
+    assert {p.name for p in events[0].signatories} == people
 
 
 def test_a_mayors_city_is_no_person_and_datuk_seri_is_a_form_of_address():
