@@ -1782,7 +1782,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 20  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side
+FACTS_VERSION = 21  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1818,9 +1818,15 @@ AGENCY_DATELINE_RE = re.compile(r"^[A-Z][\w.'’ /-]{1,30},\s*(?:[A-Z][a-z]{2,8}
                                 r"(?:,?\s+\d{4})?\s*\((?:[A-Z][A-Za-z]{1,11})\)\s+(?:(?:-{1,2}|–|—)\s+)?")
 
 
+#: "the document bore the signature of A", "The agreement carries the signatures of A and B": a passive
+#: signing said with "signature", parsed as "was signed by".
+SIGNATURE_OF_RE = re.compile(r"\b(?:bore|bears|bear|carries|carried|carry)\s+the\s+signatures?\s+of\b")
+
+
 def for_parsing(text: str) -> str:
     """``text`` as the extractor parses it: without a leading dateline (whose city and agency are no
-    party of the signing) and without "(Retd.)" after a title."""
+    party of the signing), without "(Retd.)" after a title, and with "bore the signature of" as "was signed
+    by" (the names keep their words, which is how they are found in the quote)."""
     m = DATELINE_RE.match(text)
     if m and m.end() < len(text) and m.group("city").isupper():
         text = text[m.end():]
@@ -1828,7 +1834,7 @@ def for_parsing(text: str) -> str:
         m = AGENCY_DATELINE_RE.match(text)
         if m and m.end() < len(text):
             text = text[m.end():]
-    return RETIRED_RE.sub("", text)
+    return SIGNATURE_OF_RE.sub("was signed by", RETIRED_RE.sub("", text))
 
 
 def extract_signings(data) -> list[SigningEvent]:
@@ -1944,13 +1950,14 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
     have = [_word_set(p) for p in ev.parties]
     people = [_word_set(p.name) for p in ev.signatories]
     heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
-    body = [i for i in sents if int(data.sent_kind[i]) != 1][:2]
+    # with no party named at all, only the headline's names (a roundup's first sentences name its forum)
+    body = [i for i in sents if int(data.sent_kind[i]) != 1][:2] if ev.parties else []
     for i in heads + body:
         doc = parsed.get(i) or parse(for_parsing(data.sent_texts[i]))
         names = [_clean(e.text.replace("'s", "").replace("’s", "")) for e in doc.ents if e.label_ == "ORG"
-                 and not (e.start > 0 and doc[e.start - 1].lower_ in ("at", "in", "near"))
+                 and not (e.start > 0 and doc[e.start - 1].lower_ in ("at", "in", "near", "on"))
                  and not (e.start > 1 and doc[e.start - 1].lower_ in DETERMINERS and
-                          doc[e.start - 2].lower_ in ("at", "in", "near"))]  # "at the X Hub": a venue
+                          doc[e.start - 2].lower_ in ("at", "in", "near", "on"))]  # "at the X Hub": a venue
         names += _subject_names(doc)
         for name in names:
             if not name or CANDIDATE_RE.search(name) or not name[:1].isupper():

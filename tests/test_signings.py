@@ -857,3 +857,17 @@ def test_an_engineers_form_of_address_is_no_signatory():
     events = extract_document("epc.txt", {"date": "2025-06-02"}, *_article(sents))
     names = [p.name for ev in events for p in ev.signatories]
     assert any("Azman Shah Mohd Noor" in n for n in names) and not any(n.strip(".") == "Ir" for n in names)
+
+
+def test_the_signature_a_document_bore_is_who_signed_it():
+    from qa.signings import extract_document
+
+    sents = ["Rail operator orders trams from Moravska Works",
+             "Transurban Somes SA said the framework contract was signed on Thursday. General Director Ioana "
+             "Vladescu signed for Transurban Somes. On the Czech side, the document bore the signature of Tomas "
+             "Hruby, sales director of Moravska Works a.s."]
+    events = extract_document("trams.txt", {"date": "2025-11-28"}, *_article(sents))
+    names = {p.name for ev in events for p in ev.signatories}
+    assert "Tomas Hruby" in names and "Ioana Vladescu" in names
+    quote = events[0].quote
+    assert "bore the signature of Tomas" in quote  # the quote is the article's own words, not the parsed ones
