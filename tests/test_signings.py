@@ -847,27 +847,28 @@ def test_a_titled_person_taken_for_a_party_is_a_signatory_of_the_same_signing():
     assert any("Ramkissoon" in p.name for p in ev.signatories)
 
 
-def test_an_engineers_form_of_address_is_no_signatory():
+def _signers(sents: list[str]):
+    """The events of an article given as sentences, and the names of everyone who signed in them."""
     from qa.signings import extract_document
 
-    sents = ["Al Wusta Water awards desalination contract to Meranti",
-             "The contract was signed on 1 June 2025 at the company's head office in Muscat. Sheikh Hamad bin Salim "
-             "Al Harthy, Chairman of the Board of Al Wusta Water, signed on behalf of the Company, and Datuk Ir. "
-             "Azman Shah Mohd Noor, Group Managing Director of Meranti, signed on behalf of the contractor."]
-    events = extract_document("epc.txt", {"date": "2025-06-02"}, *_article(sents))
-    names = [p.name for ev in events for p in ev.signatories]
+    events = extract_document("news.txt", {"date": "2025-06-02"}, *_article(sents))
+    return events, {p.name for ev in events for p in ev.signatories}
+
+
+def test_an_engineers_form_of_address_is_no_signatory():
+    _, names = _signers(["Al Wusta Water awards desalination contract to Meranti",
+                         "The contract was signed on 1 June 2025 at the company's head office in Muscat. Sheikh Hamad "
+                         "bin Salim Al Harthy, Chairman of the Board of Al Wusta Water, signed on behalf of the Company, "
+                         "and Datuk Ir. Azman Shah Mohd Noor, Group Managing Director of Meranti, signed on behalf of "
+                         "the contractor."])
     assert any("Azman Shah Mohd Noor" in n for n in names) and not any(n.strip(".") == "Ir" for n in names)
 
 
 def test_the_signature_a_document_bore_is_who_signed_it():
-    from qa.signings import extract_document
-
-    sents = ["Rail operator orders trams from Moravska Works",
-             "Transurban Somes SA said the framework contract was signed on Thursday. General Director Ioana "
-             "Vladescu signed for Transurban Somes. On the Czech side, the document bore the signature of Tomas "
-             "Hruby, sales director of Moravska Works a.s."]
-    events = extract_document("trams.txt", {"date": "2025-11-28"}, *_article(sents))
-    names = {p.name for ev in events for p in ev.signatories}
+    events, names = _signers(["Rail operator orders trams from Moravska Works",
+                              "Transurban Somes SA said the framework contract was signed on Thursday. General "
+                              "Director Ioana Vladescu signed for Transurban Somes. On the Czech side, the document "
+                              "bore the signature of Tomas Hruby, sales director of Moravska Works a.s."])
     assert "Tomas Hruby" in names and "Ioana Vladescu" in names
     quote = events[0].quote
     assert "bore the signature of Tomas" in quote  # the quote is the article's own words, not the parsed ones
