@@ -16,7 +16,8 @@ from .answer import Answer, Citation, validate_k, validate_question
 from .config import Config, load_config, setup_offline_env
 from .documents import Document, load_document
 from .embedder import Embedder
-from .evidence import IdfTable, build_answer, decide, gate_decision, rank_sentences, read_candidates, reader_decision
+from .evidence import (IdfTable, build_answer, decide, gate_decision, rank_sentences, read_candidates, readable,
+                       reader_decision)
 from .indexer import IndexReport, update_index
 from .question import Question, mismatched, parse_question
 from .reader.reader import Reader
@@ -51,8 +52,6 @@ def side_asked(question: str) -> str | None:
 
 def _span_of(data: store.IndexData, read) -> str:
     """The text of the reader's span ``read``."""
-    from .evidence import readable
-
     return readable(data, read.sent).text[read.start:read.end]
 
 
@@ -334,7 +333,8 @@ class Engine:
         if not abstain:
             reads = read_candidates(data, q, ranked, self.reader, self.config.reader_windows)
             abstain, why = reader_decision(reads, feats, self._abstain)
-            if not abstain and mismatched(q.answer_type, _span_of(data, reads[0]) if reads else None):
+            if not abstain and reads and q.answer_type == "money" and \
+                    mismatched(q.answer_type, _span_of(data, reads[0])):
                 abstain, why = True, "the closest passages give a length of time, not an amount"
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
@@ -676,7 +676,6 @@ class Engine:
     def _confirmed_role(self, ans: Answer, q: Question, reads: list, data: store.IndexData, k: int) -> Answer | None:
         """When the reader turned the question away but its best span is the title a stored role fact gives
         the one person the question names, answer with that title (``qa.roles.confirmed_role``)."""
-        from .evidence import readable
         from .roles import confirmed_role
 
         best = reads[0]

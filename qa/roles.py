@@ -196,7 +196,8 @@ def holder_of(question: str, docs_roles: dict[str, list[dict]], doc_words) -> di
             if not rest <= (sent | words):
                 continue
             org = _stems(r.get("organization"))  # the person's own organisation counts most
-            score = (1 if top else len(role)) + len(qs & ts) + sum(1.5 if w in org else 1.0 if w in sent else 0.5 for w in rest)
+            score = (1 if top else len(role)) + len(qs & ts) + sum(1.5 if w in org else 1.0 if w in sent else 0.5
+                                                                   for w in rest)
             scored.append((score, doc, r))
     if not scored:
         return None

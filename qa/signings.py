@@ -578,14 +578,10 @@ def _titles_before(doc, person, lo_bound: int) -> str | None:
     while i > lo_bound and (_is_title_word(doc[i - 1]) or doc[i - 1].lower_.strip(".") in TITLE_PREFIX):
         i -= 1
     words = list(doc[i:person.start])
-    while len(words) > 1 and words[-1].lower_.strip(".") in TITLE_PREFIX | HONORIFICS and \
-            words[-1].lower_.strip(".") not in ROLE_WORDS:
-        words.pop()
-    if not words or not any(t.lower_ in ROLE_WORDS or (_is_title_word(t) and t.lower_.strip(".") not in
-                                                        HONORIFICS | {"mr", "mrs", "ms", "dr", "prof", "professor"})
-                            for t in words):
-        return None
-    return _clean(_span_text(doc, words[0].i, words[-1].i + 1))
+    if not any(t.lower_ in ROLE_WORDS or (_is_title_word(t) and t.lower_.strip(".") not in ADDRESS_WORDS)
+               for t in words):
+        return None  # forms of address only ("Prof. Dr")
+    return _clean(_span_text(doc, words[0].i, words[-1].i + 1))  # _describe drops the address at its end
 
 
 def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
@@ -1947,8 +1943,8 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
 
     if len(ev.parties) >= 2 or sum(1 for p in ev.signatories if p.named) < 2:
         return
-    have = [_word_set(p) for p in ev.parties]
-    people = [_word_set(p.name) for p in ev.signatories]
+    have = [_tokens(p) for p in ev.parties]
+    people = [_tokens(p.name) for p in ev.signatories]
     heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
     # with no party named at all, only the headline's names (a roundup's first sentences name its forum)
     body = [i for i in sents if int(data.sent_kind[i]) != 1][:2] if ev.parties else []
@@ -1962,7 +1958,7 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
         for name in names:
             if not name or CANDIDATE_RE.search(name) or not name[:1].isupper():
                 continue
-            words = _word_set(name)
+            words = _tokens(name)
             if not words or any(words & w for w in have + people):
                 continue
             ev.parties.append(name)
@@ -1985,10 +1981,6 @@ def _subject_names(doc) -> list[str]:
             if lo < t.i:
                 out.append(_clean(_span_text(doc, lo, t.i + 1)))
     return out
-
-
-def _word_set(name: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", name.lower()) if w not in STOP and len(w) > 1}
 
 
 #: Short forms that end organisations' names, and what they stand for.
