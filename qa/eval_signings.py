@@ -10,7 +10,7 @@ The file lists, per document of a folder, the signings a reader of the article w
 Extraction runs on each listed document exactly as at index time (no embedding, no index). An
 expected event is *found* when an extracted event of its document shares a party or a signatory with
 it; it is *right* when the parties and the signatories both match as sets. Each field is scored over
-the found events: names match when one's words contain the other's (case and "the" ignored), the
+the found events: names match when one's words contain the other's (case, "the" and a possessive "'s" ignored), the
 agreement when the expected words are all in the extracted one, the date exactly, the place by
 containment. A field given as null expects nothing extracted.
 """
@@ -26,7 +26,8 @@ _DROP = {"the", "of", "and", "a", "an", "'s", "’s"}
 
 
 def _words(text: str | None) -> set[str]:
-    return {w for w in re.findall(r"[\w'’-]+", (text or "").lower()) if w not in _DROP}
+    words = (re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’-]+", (text or "").lower()))
+    return {w for w in words if w and w not in _DROP}
 
 
 def same_name(a: str, b: str) -> bool:
