@@ -41,7 +41,7 @@ SEGMENT_CHARS = 20_000
 #: "Lt.", "Col. (Retd.)"): a sentence that ends in one goes on into the next.
 TITLE_ABBREVIATION_RE = re.compile(
     r"(?:^|[\s(])(?:Hon|Rt|Lt|Gen|Col|Maj|Capt|Brig|Adm|Cmdr|Cdr|Sgt|Cpl|Rep|Sen|Gov|Amb|Rev|Insp|Supt|Pres|"
-    r"Prof|Dr|Mr|Mrs|Ms|Fr|Eng|Engr|Atty|Retd|Rtd|Mgr|Msgr|Md|Mohd|Muhd|Shri|Smt)\.\)?$")
+    r"Prof|Dr|Mr|Mrs|Ms|Fr|Eng|Engr|Ir|Ing|Dott|Hj|Tn|Pn|Sra|Atty|Retd|Rtd|Mgr|Msgr|Md|Mohd|Muhd|Shri|Smt)\.\)?$")
 
 
 def _pieces(text: str, lo: int, hi: int, size: int) -> list[tuple[int, int]]:

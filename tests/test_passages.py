@@ -33,12 +33,14 @@ def test_split_block_spans_are_sentences():
 def test_a_title_abbreviation_or_a_dash_starts_no_sentence():
     # syntok ends a sentence after "Hon.", "Lt." and "(Retd.)", and after "Ont." of a dateline
     text = ("The minister, Hon. Chipo Banda, signed it. It was signed by Lt. Gen. Musa Ali and Col. (Retd.) "
-            "Tom Oko of the army. MARROWDALE, Ont. — Nurses signed a contract. Next one.")
+            "Tom Oko of the army. MARROWDALE, Ont. — Nurses signed a contract. Next one. Datuk Ir. Azi Noor, "
+            "its director, and Ing. Jan Novak signed.")
     spans = split_block(Block(text, 0))
     assert [text[s:e] for s, e in spans] == [
         "The minister, Hon. Chipo Banda, signed it.",
         "It was signed by Lt. Gen. Musa Ali and Col. (Retd.) Tom Oko of the army.",
-        "MARROWDALE, Ont. — Nurses signed a contract.", "Next one."]
+        "MARROWDALE, Ont. — Nurses signed a contract.", "Next one.",
+        "Datuk Ir. Azi Noor, its director, and Ing. Jan Novak signed."]
 
 
 def test_a_cut_inside_an_abbreviation_is_joined_again():
