@@ -49,15 +49,18 @@ OUTLET_WORDS = {"agency", "agencies", "outlet", "outlets", "wire", "publication"
                 "broadcaster", "channel", "magazine"}
 #: Most probability of the classes that are not about the article a question about it may have.
 MAX_OTHER = 0.5
-#: "who wrote the article on X", "when was the story about X published": the question says outright that it
+#: "who wrote the article on X", "when was the story about X published", "when was the X announcement
+#: published": the question says outright that it
 #: asks who wrote or published an article on a topic, where the model, swayed by a long topic, may not
 #: (docs/evaluation.md: the split questions it adds, and SQuAD questions it takes: none of 4,000).
 ABOUT_AN_ARTICLE_RE = re.compile(
     r"^\s*who\s+(?:reported|covered)\s+(?:on|about)\b|"
     r"^\s*(?:which|what)\s+(?:news\s+)?(?:agency|agencies|wire(?:\s+service)?|outlet|news\s+service|media\s+outlet)\s+"
     r"(?:first\s+)?(?:reported|carried|ran|published|filed|covered|broke)\b|"
-    r"\b(?:wrote|written|authored|penned|filed)\b.*\b(?:article|story|piece|report)\s+(?:on|about)\b|"
-    r"\b(?:article|story|piece|report)\s+(?:on|about)\b.*\b(?:published|posted|written|filed)\b", re.I)
+    r"\b(?:wrote|written|authored|penned|filed|author|writer)\b.*\b(?:article|story|piece|report)\s+(?:on|about)\b|"
+    r"\b(?:article|story|piece|report)\s+(?:on|about)\b.*\b(?:published|posted|written|filed)\b|"
+    r"^\s*when\s+(?:was|were)\b.*\b(?:article|story|piece|report|announcement|press\s+release|news\s+release|"
+    r"statement|news\s+item)\s+(?:first\s+)?(?:published|posted|issued|put\s+out)\b", re.I)
 
 
 def article_slot(question: str, qvec: np.ndarray, max_other: float = MAX_OTHER) -> str | None:

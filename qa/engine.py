@@ -614,6 +614,7 @@ class Engine:
         from the metadata line of the article retrieval ranks first, when that article holds the
         question's topic (its names, and at least half of its key words by IDF weight)."""
         from .articles import answer_about, article_slot, topic_terms
+        from .bm25 import tokenize
         from .evidence import _present, doc_stems, name_phrases, name_present
 
         slot = article_slot(q.search_text if q.is_followup else q.text, qvec)
@@ -624,14 +625,16 @@ class Engine:
         topic = topic_terms(q.key_terms, q.terms)
         if not topic and len(data.doc_ids) > 1:
             return ans  # "who wrote the article?" with nothing to say which one
-        present = doc_stems(data, doc)
+        meta = data.manifest["docs"].get(doc_id) or {}
+        # "the Central Asia Business Review piece on X": the outlet (or author) named is the article's own
+        own = " ".join(meta.get(f) or "" for f in ("source", "author"))
+        present = doc_stems(data, doc) | frozenset(tokenize(own))
         total = sum(idf.idf(t) for t in topic) or 1.0
         coverage = sum(idf.idf(t) for t in topic if _present(t, present)) / total if topic else 1.0
         names = name_phrases(q.search_text if q.is_followup else q.text)
         if coverage < 0.5 or not all(name_present(p, present, idf.idf, set()) for p in names):
             return ans
         source = self._source(doc_id)
-        meta = data.manifest["docs"].get(doc_id) or {}
         got = answer_about(meta, source, slot, doc_id) if source is not None else None
         if got is None:
             lines = meta.get("lines") or {}

@@ -14,6 +14,9 @@ ARTICLES = {
     "mine.txt": "Copper output falls at Ravensgill mine\n\nPublished: 19 August 2024\nSource: Midland Mining Wire\n\n"
                 "Output at the Ravensgill copper mine fell by a fifth in July after flooding closed two shafts, "
                 "the operator Greyholt Resources said.\n\nRepairs are expected to take until October.\n",
+    "port.txt": "Dunlow port orders two cranes\n\nPublished: 9 June 2025\nBy Ines Varga\nCoastal Freight Review\n\n"
+                "The port of Dunlow has ordered two ship-to-shore cranes from Keldmark Lifting for its new "
+                "container berth.\n",
     "library.txt": "City library reopens after renovation\n\nPublished: 2 May 2023\n\nThe central library of Ashcombe "
                    "reopened on Saturday after a two-year renovation that added a children's wing.\n",
 }
@@ -52,6 +55,11 @@ def test_metadata_lines_are_exact_slices(tmp_path):
     ("which agency reported the ravensgill mine flooding", "mine.txt", "Midland Mining Wire",
      "Source: Midland Mining Wire"),
     ("When was the story on the Ashcombe library published?", "library.txt", "2 May 2023", "Published: 2 May 2023"),
+    # the outlet named in the question is the article's own (its source line), not a topic to find in the text
+    ("Who wrote the Coastal Freight Review piece on the Dunlow crane order?", "port.txt", "Ines Varga",
+     "By Ines Varga"),
+    ("When was the Ashcombe library reopening announcement published?", "library.txt", "2 May 2023",
+     "Published: 2 May 2023"),
 ])
 def test_article_questions_quote_the_metadata_line(engine, question, doc, answer, line):
     a = engine.ask(question)
