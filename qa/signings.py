@@ -968,6 +968,19 @@ def _parties_from_preps(tok) -> list:
     return heads
 
 
+def _signed_for(verb) -> list:
+    """"The document was signed for X by A, and for Y by B": the names after each "for" of a signing verb
+    that also has its signer ("by"), when the name is an organisation's (not "for three years")."""
+    if not any(c.dep_ == "agent" for c in verb.children):
+        return []
+    heads = []
+    for c in verb.children:
+        if c.lower_ == "for" and c.dep_ in ("prep", "conj"):
+            heads += [g for g in c.children if g.dep_ == "pobj" and
+                      (g.ent_type_ in ORG_LABELS or (g.pos_ == "PROPN" and g.ent_type_ != "DATE"))]
+    return heads
+
+
 def _between_names(prep) -> list[str]:
     """"between St Brigid's University Hospital and Acme Services Ltd": the two names of the words after
     "between", split at the "and" where both sides end as an organisation's name does (a head word such
@@ -1020,6 +1033,7 @@ def _party_name(tok, any_entity: bool = False) -> str | None:
         if named:
             return _party_name(named[0], any_entity)
     lo, hi = _np_bounds(tok)
+    hi = next((t.i for t in tok.doc[tok.i + 1:hi] if t.lower_ == "by"), hi)  # "for Acme by its chief executive, A"
     if tok.pos_ == "NOUN" and tok.text[:1].islower() and any(t.ent_type_ == "NORP" for t in tok.doc[lo:hi]) and \
             all(t.ent_type_ == "NORP" or not t.text[:1].isupper() for t in tok.doc[lo:hi]):
         return None  # "Senegalese developer", "a Korean battery maker": who it is, not a name
@@ -1374,6 +1388,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
                                                            for c in agr.children)
                 m.subject = _purpose(agr) or _purpose(trig)
             party_heads = _parties_from_preps(trig) + (_parties_from_preps(agr) if agr is not None else [])
+            party_heads += _signed_for(trig)
             if represented:  # "the fund was represented by A": the fund is the party
                 m.strong = False
                 sides = [c for c in trig.children if c.dep_ == "nsubjpass"] + (
@@ -1592,8 +1607,8 @@ def _headline_mention(doc, sent_index: int) -> list[Mention]:
 
 
 def _dedupe(names: list[str]) -> list[str]:
-    """Names without repeats; a name whose words are all in a longer one ("Rovers", "Westbridge
-    Rovers") and a pair said as one ("Kenya and Japan" beside "Kenya" and "Japan") go."""
+    """Names without repeats (of the same words, the longest: "Acme S.A." for "Acme"); a name whose words are
+    all in a longer one ("Rovers", "Westbridge Rovers") and a pair said as one ("Kenya and Japan" beside "Kenya" and "Japan") go."""
     words = [_tokens(n) for n in names]
     keep = []
     for i, n in enumerate(names):
@@ -1607,10 +1622,12 @@ def _dedupe(names: list[str]) -> list[str]:
     names = keep
     out: list[str] = []
     for n in names:
-        key = n.lower()
-        if any(key == o.lower() for o in out):
-            continue
-        out.append(n)
+        key, w = n.lower(), _tokens(n)
+        same = next((k for k, o in enumerate(out) if key == o.lower() or (w and w == _tokens(o))), None)
+        if same is None:
+            out.append(n)
+        elif len(n) > len(out[same]):  # "Acme Water" and "Acme Water S.A.": the one with its legal form
+            out[same] = n
     return out
 
 
@@ -1778,7 +1795,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 21  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"
+FACTS_VERSION = 22  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -2110,7 +2127,9 @@ def _companies_out_of_people(ev: SigningEvent, sentences: list[str]) -> None:
 #: The legal form that ends a company's name ("... Apparel Limited", "... Chemicals S.A.").
 LEGAL_FORM_RE = re.compile(r"(?:Limited|Ltd\.?|S\.A\.?|SA|Inc\.?|Co\.|Corp\.?|PLC|Plc|LLC|GmbH|AG|N\.V\.|NV|B\.V\.|"
                            r"Pty|Tbk|Bhd|Berhad|S\.p\.A\.|SpA|S\.L\.|K\.K\.|AB|ASA|Oyj|A\.S\.|A\.Ş\.|SAOG|SAS|S\.A\.S\.|Sdn|"
-                           r"JSC|PJSC|OJSC|LLP|Ltda\.?|Pte|A/S|KG|SE|plc)$")
+                           r"JSC|PJSC|OJSC|LLP|Ltda\.?|Pte|A/S|KG|SE|plc|S\.A\.C\.|SAC|S\.A\.A\.|S\.R\.L\.|SRL|Srl|SARL|"
+                           r"Q\.P\.S\.C\.|QPSC|Q\.S\.C\.|QSC|SAOC|B\.S\.C\.|P\.J\.S\.C\.|W\.L\.L\.|WLL|L\.L\.C\.|a\.s\.|"
+                           r"s\.r\.o\.|d\.o\.o\.|Kft\.?|Zrt\.?|Oy|ApS|OÜ|Pvt\.?)$")
 
 #: A company name that ends in its legal form, read from the text ("Kazakh manufacturer Steppe Machinery
 #: JSC" -> "Steppe Machinery JSC"): capitalised words, with the particles of other languages inside.

@@ -877,3 +877,24 @@ def test_the_signature_a_document_bore_is_who_signed_it():
     assert "Tomas Hruby" in names and "Ioana Vladescu" in names
     quote = events[0].quote
     assert "bore the signature of Tomas" in quote  # the quote is the article's own words, not the parsed ones
+
+
+def test_each_side_a_document_was_signed_for_is_a_party():
+    # "signed for X by A, and for Y by B": X and Y are the parties, a company the model tagged as a person
+    # (its name ends in a legal form) is no signatory, and a name said with and without its legal form is one
+    events, names = _signers(["Development bank lends to avocado exporter",
+                              "Banco Andino de Fomento has agreed a credit line for Agroexportadora Valle Sur S.A.C. "
+                              "of Arequipa.",
+                              "The document was signed for Banco Andino de Fomento by its executive president, Dr. "
+                              "José Luis Quispe Mamani, and for Agroexportadora Valle Sur S.A.C. by its general "
+                              "manager, Ana Lucía Torres, last Thursday."])
+    assert len(events) == 1
+    assert sorted(events[0].parties) == ["Agroexportadora Valle Sur S.A.C.", "Banco Andino de Fomento"]
+    assert any("Quispe Mamani" in n for n in names) and not any("S.A.C." in n for n in names)
+    events, _ = _signers(["Qamar Utilities and Hellenic Aqua seal joint venture",
+                          "Qamar Utilities Company Q.P.S.C. and Hellenic Aqua Technologies S.A. today sealed a "
+                          "shareholders' agreement.",
+                          "The document was signed for Qamar Utilities by Sheikh Faisal Al-Mannai, Chairman, and for "
+                          "Hellenic Aqua Technologies by Mr Kostas Vlachos, Chief Executive Officer, in Doha."])
+    assert len(events) == 1
+    assert sorted(events[0].parties) == ["Hellenic Aqua Technologies S.A.", "Qamar Utilities Company Q.P.S.C."]
