@@ -38,6 +38,20 @@ def _keep_hyphenated_titles(nlp) -> None:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
 
 
+#: Titles written abbreviated before a name that spaCy's tokenizer splits from their full stop, so that
+#: the parser ends the sentence there ("by the Principal Secretary, Eng." + "Wanjiru ..."); kept one token.
+TITLE_ABBREVIATIONS = ("Eng.", "Engr.", "Ir.", "Hon.", "Ing.", "Hj.", "Tn.", "Pn.", "Dott.", "Sra.", "Col.", "Lt.",
+                       "Capt.", "Maj.", "Brig.", "Amb.", "Insp.", "Supt.", "Cdr.", "Cmdr.", "Sgt.", "Atty.", "Mohd.",
+                       "Muhd.", "Msgr.")
+
+
+def _keep_title_abbreviations(nlp) -> None:
+    from spacy.symbols import ORTH
+
+    for word in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(word, [{ORTH: word}])
+
+
 def get_nlp():
     """The spaCy pipeline (tagger, parser, NER), loaded on first use."""
     global _nlp
@@ -53,6 +67,7 @@ def get_nlp():
 
                 _nlp = spacy.load(MODEL)
                 _keep_hyphenated_titles(_nlp)
+                _keep_title_abbreviations(_nlp)
                 # lemmas are needed for a few tokens only (verbs, "be"): see lemma(); skipping the
                 # lemmatizer saves ~0.7 ms a sentence
                 _nlp.disable_pipe("lemmatizer")

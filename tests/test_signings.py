@@ -898,3 +898,16 @@ def test_each_side_a_document_was_signed_for_is_a_party():
                           "Hellenic Aqua Technologies by Mr Kostas Vlachos, Chief Executive Officer, in Doha."])
     assert len(events) == 1
     assert sorted(events[0].parties) == ["Hellenic Aqua Technologies S.A.", "Qamar Utilities Company Q.P.S.C."]
+
+
+def test_a_title_abbreviation_ends_no_parsed_sentence():
+    from qa.nlp import get_nlp
+
+    doc = get_nlp()("The contract was signed by the Principal Secretary for Water, Eng. Wanjiru Kamau, on behalf of "
+                    "the Ministry, and by Col. Peter Otieno of Rift Aqua Limited.")
+    assert len(list(doc.sents)) == 1 and "Eng." in [t.text for t in doc]
+    _, names = _signers(["Ministry signs water contract with Rift Aqua",
+                         "The contract was signed by the Principal Secretary for Water, Eng. Wanjiru Kamau, on "
+                         "behalf of the Ministry, and by Mr Peter Otieno, Managing Director of Rift Aqua Limited."])
+    assert {"Wanjiru Kamau", "Peter Otieno"} <= {n.replace("Eng. ", "") for n in names}
+    assert not any(n.strip(".") == "Eng" for n in names)
