@@ -911,3 +911,16 @@ def test_a_title_abbreviation_ends_no_parsed_sentence():
                          "behalf of the Ministry, and by Mr Peter Otieno, Managing Director of Rift Aqua Limited."])
     assert {"Wanjiru Kamau", "Peter Otieno"} <= {n.replace("Eng. ", "") for n in names}
     assert not any(n.strip(".") == "Eng" for n in names)
+
+
+def test_the_third_side_of_a_three_way_signing_is_the_one_the_lead_names():
+    # three signed, two for the companies they are said to work for, the rector for no one named
+    events, names = _signers(["University, wind developer and marine institute join forces on research",
+                              "The Ribe Institute of Technology, Vestkyst Wind Systems A/S and the Fanø Marine "
+                              "Research Centre have formalised a five-year research partnership.",
+                              "The tripartite agreement was signed on Monday by Rector Prof. Mette Lund, Vestkyst "
+                              "Wind's chief executive Anders Bjørnstad and Dr Sigrid Ås, director of the Fanø Marine "
+                              "Research Centre."])
+    assert len(events) == 1 and {"Mette Lund", "Anders Bjørnstad", "Sigrid Ås"} <= names
+    parties = events[0].parties
+    assert len(parties) == 3 and any("Ribe Institute of Technology" in p for p in parties)
