@@ -333,9 +333,8 @@ class Engine:
         if not abstain:
             reads = read_candidates(data, q, ranked, self.reader, self.config.reader_windows)
             abstain, why = reader_decision(reads, feats, self._abstain)
-            if not abstain and reads and q.answer_type == "money" and \
-                    mismatched(q.answer_type, _span_of(data, reads[0])):
-                abstain, why = True, "the closest passages give a length of time, not an amount"
+            if not abstain and reads and mismatched(q.answer_type, _span_of(data, reads[0]), q.search_text):
+                abstain, why = True, "the closest passages give no amount"
         if abstain:
             ans = Answer.not_found(text, resolved=q.search_text if q.is_followup else None, why=why)
             party = self._use_party(replace(ans, abstained=False, message=""), q, k) \

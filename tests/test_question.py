@@ -29,6 +29,22 @@ def test_a_length_of_time_is_no_answer_to_how_much_it_is_worth():
     assert not mismatched(kind, None)
 
 
+def test_a_price_question_is_not_answered_by_a_span_without_an_amount():
+    q = "how much is the Kelmont kit deal worth"
+    kind = answer_type(q)
+    for span in ("robotic cells", "Limited", "eleven countries", "15 per cent", "fixed tariff"):
+        assert mismatched(kind, span, q), span
+    for span in ("€2.4m", "$60,000 a year", "PLN 1.14 billion", "1.5 million euros", "free", "half the price"):
+        assert not mismatched(kind, span, q), span
+    q = "From 1947 to 1967, how much did the price of oil increase?"  # a share answers a change
+    assert not mismatched(answer_type(q), "less than two percent per year", q)
+    assert mismatched(answer_type(q), "the Gulf states", q)
+    q = "What tariff will the state pay Al Sarh?"
+    assert mismatched(answer_type(q), "a fixed tariff", q) and not mismatched(answer_type(q), "US$0.031 per kWh", q)
+    q = "Who signed the kit deal?"  # not a price question: nothing to check
+    assert not mismatched(answer_type(q), "Lena Ohm", q)
+
+
 def test_a_leading_when_clause_is_not_the_question():
     """"When X happens, what ...?" asks the "what"; "When did X ..., and where?" still asks when."""
     assert answer_type("When the storm reached the coast, what did the harbour master order?") == "thing"
