@@ -79,6 +79,11 @@ class Trace:
     reads: list = field(default_factory=list)
 
 
+#: A question about who looked on at a signing, not who signed.
+WITNESS_RE = re.compile(r"\b(?:witness(?:ed|es|ing)?|in\s+the\s+presence|attend(?:ed|s|ing)?|looked\s+on|"
+                        r"present\s+(?:at|for|when))\b", re.I)
+
+
 class Engine:
     """Index a folder of articles and answer questions with exact, cited quotes.
 
@@ -461,8 +466,11 @@ class Engine:
         from .intents import asks_for_signatories
         from .signings import WHO_SIGNED_RE, answer_from_signings, signings_for_engine
 
+        text = q.text if not q.is_followup else q.search_text
+        if WITNESS_RE.search(text):  # "who witnessed the signing": the people looking on, not who signed
+            return self._use_witnesses(ans, q, k)
         asks = qvec is not None and asks_for_signatories(qvec)
-        if not WHO_SIGNED_RE.search(q.text if not q.is_followup else q.search_text) and not asks:
+        if not WHO_SIGNED_RE.search(text) and not asks:
             return ans
         hit = answer_from_signings(signings_for_engine(self), q.search_text, asks=asks)
         if hit and hit.get("no_event"):
@@ -651,6 +659,19 @@ class Engine:
         rest = [c for c in ans.citations if c.doc == doc_id and c.start != got.start]
         return Answer(question=ans.question, answer=got.answer, citations=_first_then(first, rest, k),
                       resolved_question=ans.resolved_question, answer_type="article_" + slot)
+
+    def _use_witnesses(self, ans: Answer, q: Question, k: int) -> Answer:
+        """"Who witnessed the signing of X?": the people the matching stored signing says looked on,
+        citing the sentence that names them; ``ans`` as it was when it names none."""
+        from .signings import _join, answer_from_signings, signings_for_engine
+
+        hit = answer_from_signings(signings_for_engine(self), q.search_text, asks=True)
+        ev = hit.get("event") if hit else None
+        if ev is None or not ev.witnesses or not ev.witness_quote:
+            return ans
+        quote, start, end = ev.witness_quote["quote"], int(ev.witness_quote["start"]), int(ev.witness_quote["end"])
+        spans = [[start + i, start + i + len(w.name)] for w in ev.witnesses if (i := quote.find(w.name)) >= 0]
+        return self._lead_with(ans, ev.doc, quote, start, end, spans, _join([w.name for w in ev.witnesses]), k)
 
     def _use_holder(self, ans: Answer, q: Question, k: int, only_new: bool = False) -> Answer | None:
         """"Who is the chairman of X?": the person a stored role fact gives that title, citing the

@@ -126,6 +126,10 @@ class SigningEvent:
     subject: str | None = None
     sentences: list[int] = field(default_factory=list)
     quotes: list[dict] = field(default_factory=list)  # every merged sentence: quote, start, end
+    #: who looked on ("witnessed by", "in the presence of", "A looked on"): their names and titles, and the
+    #: sentence that says it (quote, start, end)
+    witnesses: list[Signatory] = field(default_factory=list)
+    witness_quote: dict | None = None
     _tokens: frozenset | None = field(default=None, repr=False, compare=False)  # see _event_tokens
     _stems: frozenset | None = field(default=None, repr=False, compare=False)
 
@@ -141,14 +145,18 @@ class SigningEvent:
                    date_text=d.get("date_text"), place=d.get("place"), parties=list(d.get("parties", [])),
                    signatories=people, agreement=d.get("agreement"), quote=d["quote"], start=int(d["start"]),
                    end=int(d["end"]), subject=d.get("subject"), sentences=list(d.get("sentences", [])),
-                   quotes=list(d.get("quotes", [])))
+                   quotes=list(d.get("quotes", [])),
+                   witnesses=[Signatory(p["name"], p.get("title"), p.get("organization"))
+                              for p in d.get("witnesses", [])],
+                   witness_quote=d.get("witness_quote"))
 
     def to_dict(self) -> dict:
         return {"doc": self.doc, "title": self.title, "date": self.date, "date_source": self.date_source,
                 "date_text": self.date_text, "place": self.place, "parties": list(self.parties),
                 "signatories": [s.to_dict() for s in self.signatories], "agreement": self.agreement,
                 "subject": self.subject, "quote": self.quote, "start": self.start, "end": self.end, "quotes": list(self.quotes),
-                "sentences": list(self.sentences)}
+                "sentences": list(self.sentences), "witnesses": [p.to_dict() for p in self.witnesses],
+                "witness_quote": self.witness_quote}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1145,13 +1153,13 @@ def _antecedent(verb, pron):
     return None
 
 
-def _witness_text(doc) -> str:
-    """The words of "in the presence of ...", "witnessed by ...": the people there look on, not sign."""
+def _witness_ranges(doc, looked_on: bool = False) -> list[tuple[int, int]]:
+    """The token ranges of "in the presence of ...", "witnessed by ..." (and with ``looked_on`` the subject
+    of "A looked on"): the people there look on, not sign."""
     out = []
     for t in doc:
         if t.lower_ == "presence" and any(c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
-            out += [_span_text(doc, c.left_edge.i, c.right_edge.i + 1) for c in t.children
-                    if c.dep_ == "prep" and c.lower_ == "of"]
+            out += [(c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "prep" and c.lower_ == "of"]
             # "In the presence of A (...) and B (...), the two sides signed": up to the last comma before
             # the signing verb (the parser often cuts the phrase at a parenthesis)
             verb = next((x for x in doc[t.i + 1:] if x.tag_.startswith("VB") and
@@ -1159,10 +1167,17 @@ def _witness_text(doc) -> str:
             if verb is not None:
                 commas = [x.i for x in doc[t.i:verb.i] if x.text == ","]
                 if commas:
-                    out.append(doc[t.i:commas[-1]].text)
+                    out.append((t.i, commas[-1]))
         if t.lower_ in ("witnessed", "attended") and t.tag_ == "VBN":
-            out += [_span_text(doc, c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "agent"]
-    return " ".join(out)
+            out += [(c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "agent"]
+        if looked_on and t.lower_ == "looked" and any(c.dep_ == "prt" and c.lower_ == "on" for c in t.children):
+            out += [(c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "nsubj"]
+    return out
+
+
+def _witness_text(doc) -> str:
+    """The words of "in the presence of ...", "witnessed by ...": the people there look on, not sign."""
+    return " ".join(_span_text(doc, a, b) for a, b in _witness_ranges(doc))
 
 
 def _of_names(tok) -> list[str]:
@@ -1795,7 +1810,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 24  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named
+FACTS_VERSION = 25  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -1948,7 +1963,62 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
         _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
         _quote_naming_signatories(ev)
         _other_side(ev, data, sents, parsed)
+        _witnesses(ev, data, sents, parsed)
     return built
+
+
+#: A sentence that may say who looked on at a signing.
+WITNESS_PHRASE_RE = re.compile(r"\b(?:witnessed\s+by|in\s+the\s+presence\s+of|looked\s+on|attended\s+by)\b", re.I)
+
+
+def _witnesses(ev: SigningEvent, data, sents, parsed) -> None:
+    """Who looked on at the signing: the people of "witnessed by ...", "in the presence of ...", "A looked
+    on" in its sentences or the two after them (not its signatories), with the sentence that names them."""
+    from .nlp import parse
+
+    if not ev.sentences:
+        return
+    lo, hi = min(ev.sentences), max(ev.sentences) + 2
+    signers = [_tokens(p.name) for p in ev.signatories if p.named]
+    for i in sents:
+        if not lo <= i <= hi or not WITNESS_PHRASE_RE.search(data.sent_texts[i]):
+            continue
+        doc = parsed.get(i) or parse(for_parsing(data.sent_texts[i]))
+        people: list[Signatory] = []
+        for a, b in _witness_ranges(doc, looked_on=True):
+            if doc[a].lower_ in ("by", "of") and not any(
+                    x.lower_ in SIGN_VERBS | OBJECT_VERBS for x in doc[b:] if x.tag_.startswith("VB")):
+                # "witnessed by the Minister for X, Hon. A B, whose ministry ...": the list goes on to the
+                # end of its clause, where the parse may hang the names elsewhere
+                b = next((x.i for x in doc[b:] if x.text in (";", "—", "–") or
+                          x.lower_ in ("who", "whose", "which", "while", "where")), len(doc))
+            for p in _people_in(doc, a, b)[0]:
+                if p.named and not any(_tokens(p.name) <= w or w <= _tokens(p.name) for w in signers) and \
+                        not any(p.name == o.name for o in people):
+                    people.append(p)
+        text = " ".join(data.sent_texts[j] for j in sents)
+        for p in people:
+            p.name = _linked_name(_article_name(p.name, text), data.sent_texts[i])
+            if p.title and p.title.split()[-1] in p.name.split():
+                p.title = None  # "binti" of "Noraini binti Abdul Hamid" taken for a title
+        if people:
+            ev.witnesses = people
+            ev.witness_quote = {"quote": data.sent_quotes[i], "start": int(data.sent_start[i]),
+                                "end": int(data.sent_end[i])}
+            return
+
+
+def _linked_name(name: str, sentence: str) -> str:
+    """A name the model cut at a word that joins it ("Abdul Hamid" of "Noraini binti Abdul Hamid") or before
+    its last word ("Saleh bin Ibrahim Al" of "... Al Dossary, Minister"): the whole name of the sentence."""
+    m = re.search(r"(?:([A-Z][\w'’-]+\s+(?:bin|binti|bte|bt|a/l|a/p|s/o|d/o)\s+))?" + re.escape(name) +
+                  r"(?![\w'’-])(\s+[A-Z][\w'’-]+(?=[,.;)]|\s+(?:and|said|who)\b))?", sentence)
+    if not m:
+        return name
+    before, after = m.group(1) or "", m.group(2) or ""
+    if after and (after.strip().lower() in NAME_TITLES | NAME_HEADS or not re.search(r"\b(?:Al|al|bin|binti|de|van|von|da|el)$", name)):
+        after = ""  # "A B Minister": a title after the name, not its last word
+    return (before + name + after).strip()
 
 
 def _other_side(ev: SigningEvent, data, sents, parsed) -> None:

@@ -924,3 +924,37 @@ def test_the_third_side_of_a_three_way_signing_is_the_one_the_lead_names():
     assert len(events) == 1 and {"Mette Lund", "Anders Bjørnstad", "Sigrid Ås"} <= names
     parties = events[0].parties
     assert len(parties) == 3 and any("Ribe Institute of Technology" in p for p in parties)
+
+
+def test_witnesses_are_stored_apart_from_the_signatories(seed_events):
+    # "in the presence of A and B, the two parties signed": A and B looked on
+    (ev,) = [e for e in seed_events if any(p.name == "Zeng Rong" for p in e.signatories)]
+    assert {w.name for w in ev.witnesses} == {"Qiu Yong", "Wu Lei"}
+    assert not {w.name for w in ev.witnesses} & {p.name for p in ev.signatories}
+    assert "in the presence of Qiu Yong" in ev.witness_quote["quote"]
+    events, _ = _signers(["Council and Selat Logistics seal depot MoU",
+                          "The MoU was signed by Mayor Ahmad Rosli and by Lim Wei Chong, managing director of Selat "
+                          "Logistics Berhad.",
+                          "The ceremony was witnessed by the State Executive Councillor for Housing, YB Puan Noraini "
+                          "binti Abdul Hamid.",
+                          "The signing was witnessed by the Minister for Infrastructure, Hon. Leon St. Rose, whose "
+                          "ministry helped."])
+    assert [w.name for w in events[0].witnesses] == ["Noraini binti Abdul Hamid"]
+    assert events[0].witnesses[0].title != "binti"
+    # stored and read back with the event
+    from qa.signings import SigningEvent
+
+    back = SigningEvent.from_dict(events[0].to_dict())
+    assert back.witnesses[0].name == "Noraini binti Abdul Hamid" and back.witness_quote == events[0].witness_quote
+
+
+def test_who_witnessed_a_signing_is_answered_with_the_people_who_looked_on(seed_engine):
+    a = seed_engine.ask("Who witnessed the signing of the agreement between Tsinghua University and Shanghai Electric?")
+    assert not a.abstained and a.answer == "Qiu Yong and Wu Lei"
+    first = a.citations[0]
+    text = open(seed_engine.data.manifest["docs"][first.doc]["path"], encoding="utf-8").read()
+    assert text[first.start:first.end] == first.quote and "in the presence of" in first.quote
+    assert [text[s:e] for s, e in first.answer_spans] == ["Qiu Yong", "Wu Lei"]
+    # who signed it is still the signatories
+    a = seed_engine.ask("Who signed the agreement between Tsinghua University and Shanghai Electric?")
+    assert a.answer == "Zeng Rong and Zhu Zhaokai"
