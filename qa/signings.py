@@ -2617,6 +2617,9 @@ def format_table(events: list[SigningEvent]) -> str:
         if len(quote) > 220:
             quote = quote[:217] + "..."
         lines.append(f"| [{n}] {ev.doc} (chars {ev.start}-{ev.end}): \u201c{quote}\u201d")
+        if ev.witnesses:
+            lines.append("| witnessed by: " + "; ".join(f"{w.name}, {w.title}" if w.title else w.name
+                                                        for w in ev.witnesses))
         lines.append(sep)
     lines.append(f"{len(events)} signing(s). * = article date (the text gives no date); ? = not resolvable.")
     return "\n".join(lines)

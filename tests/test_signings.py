@@ -109,6 +109,7 @@ def test_format_table(seed_events):
     table = format_table(seed_events)
     for word in ("Zeng Rong", "Chen Cunfa", "Beijing", "2024-07-23", "000_3f74f9e734d53e63.txt"):
         assert word in table
+    assert "| witnessed by: Qiu Yong, Party Secretary" in table
     assert format_table([]) == "No signings found in the documents."
 
 
