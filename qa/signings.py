@@ -2818,6 +2818,7 @@ def party_from_signings(events: list[SigningEvent], question: str) -> dict | Non
     if not asks_for_party(question):
         return None
     qt = _tokens(question) - QUESTION_STOP
+    asked_short = {w.lower() for w in re.findall(r"\b[A-Z][A-Z&]{1,7}\b", question)} - {"mou", "jv", "ppa", "spa"}
     scored = []
     for ev in events:
         named, other = [], []
@@ -2825,7 +2826,9 @@ def party_from_signings(events: list[SigningEvent], question: str) -> dict | Non
             pt = _tokens(p) - STOP
             own = pt - NAME_HEADS
             hit = pt & qt
-            (named if own & qt and len(hit) * 2 >= len(pt) else other).append(p)
+            # "USTP" for "Universiti Sains dan Teknologi Perak": the question names it by its initials
+            short = len(p.split()) >= 3 and bool(_initials(p) & asked_short)
+            (named if short or (own & qt and len(hit) * 2 >= len(pt)) else other).append(p)
         if not named or not other:
             continue
         rest = qt - set().union(*(_tokens(p) for p in named))

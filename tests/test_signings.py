@@ -959,3 +959,16 @@ def test_who_witnessed_a_signing_is_answered_with_the_people_who_looked_on(seed_
     # who signed it is still the signatories
     a = seed_engine.ask("Who signed the agreement between Tsinghua University and Shanghai Electric?")
     assert a.answer == "Zeng Rong and Zhu Zhaokai"
+
+
+def test_with_whom_a_party_named_by_its_initials_signed():
+    from qa.signings import party_from_signings
+
+    events, _ = _signers(["UKTP and Padi Hijau Agritech ink MoU on drone farming",
+                          "Universiti Kebangsaan Teknologi Pahang (UKTP) and Padi Hijau Agritech Sdn Bhd inked a "
+                          "memorandum of understanding (MoU) yesterday to develop drone farming.",
+                          "The MoU was signed by UKTP Vice-Chancellor Professor Datuk Dr Ahmad Faizal bin Rahman and "
+                          "Padi Hijau Agritech managing director Nur Aisyah binti Kamarudin."])
+    hit = party_from_signings(events, "UKTP signed an MoU with which company?")
+    assert hit is not None and hit["answer"].startswith("Padi Hijau Agritech")
+    assert "Universiti Kebangsaan Teknologi Pahang (UKTP) and Padi Hijau" in hit["quote"]
