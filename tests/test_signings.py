@@ -972,3 +972,19 @@ def test_with_whom_a_party_named_by_its_initials_signed():
     hit = party_from_signings(events, "UKTP signed an MoU with which company?")
     assert hit is not None and hit["answer"].startswith("Padi Hijau Agritech")
     assert "Universiti Kebangsaan Teknologi Pahang (UKTP) and Padi Hijau" in hit["quote"]
+
+
+def test_a_roundups_second_deal_struck_by_a_company_tagged_as_a_person_is_its_own_signing():
+    events, _ = _signers(["Forum: transit pact and wheat deal signed",
+                          "On the opening day, rail group Saryk Logistics JSC and Baku-based Caspian Lines inked a "
+                          "framework agreement on container transit.",
+                          "The framework was signed by Yerlan Abenov, chairman of Saryk Logistics, and Rauf "
+                          "Mammadli, Caspian Lines' commercial director.",
+                          "On the second day, grain trader Kostanay Steppe Grain LLP struck a deal with Kyrgyz flour "
+                          "miller Ala-Too Grain Mills to supply milling wheat.",
+                          "The supply agreement carries the signatures of Aigerim Zhaksylykova, general director of "
+                          "Kostanay Steppe Grain, and Bakyt Usenov, who chairs Ala-Too Grain Mills."])
+    assert len(events) == 2
+    wheat = next(e for e in events if any("Kostanay" in p for p in e.parties))
+    assert sorted(wheat.parties) == ["Ala-Too Grain Mills", "Kostanay Steppe Grain LLP"]
+    assert {p.name for p in wheat.signatories} == {"Aigerim Zhaksylykova", "Bakyt Usenov"}
