@@ -988,3 +988,15 @@ def test_a_roundups_second_deal_struck_by_a_company_tagged_as_a_person_is_its_ow
     wheat = next(e for e in events if any("Kostanay" in p for p in e.parties))
     assert sorted(wheat.parties) == ["Ala-Too Grain Mills", "Kostanay Steppe Grain LLP"]
     assert {p.name for p in wheat.signatories} == {"Aigerim Zhaksylykova", "Bakyt Usenov"}
+
+
+def test_people_tagged_as_organisations_and_a_bank_tagged_as_a_person():
+    # "A, chief executive of B Sparebank" with the names' tags swapped: A signed, the bank is a party
+    events, names = _signers(["Hordvik FK and Bratten Sparebank agree three-year main sponsorship",
+                              "Hordvik FK is delighted to announce a new main sponsorship agreement with Bratten "
+                              "Sparebank.",
+                              "The agreement was signed at Hordvik Arena last Thursday by club chairman Sigrid Lunde "
+                              "Haugland and Ole-Martin Ekornes, chief executive of Brattøy Sparebank."])
+    assert len(events) == 1 and {"Sigrid Lunde Haugland", "Ole-Martin Ekornes"} <= names
+    assert not any("Ekornes" in p or "Haugland" in p for p in events[0].parties)
+    assert not any("Sparebank" in n for n in names)
