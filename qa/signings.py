@@ -635,8 +635,27 @@ LINK_WORDS = (("a", "/", "l"), ("a", "/", "p"), ("s", "/", "o"), ("d", "/", "o")
 
 def _whole_name(doc, ent, hi: int):
     """The name with the rest of a double-barrelled surname the model left out ("Katarzyna Wróbel" of
-    "Katarzyna Wróbel-Zielińska"), or the part after "a/l" or "bin" ("Ravindran a/l Subramaniam")."""
-    end = ent.end
+    "Katarzyna Wróbel-Zielińska"), or the part after "a/l" or "bin" ("Ravindran a/l Subramaniam"); the
+    name after forms of address the model tagged alone ("Datuk Haji" + "Azman Bujang"), or before the
+    part it tagged after them ("Tan Sri" + "Lau" + "Kiong Hua")."""
+    start, end = ent.start, ent.end
+    if all(t.lower_.strip(".'’") in ADDRESS_TOKENS for t in ent):
+        while end < hi and end - ent.end < 4 and doc[end].text[:1].isupper() and doc[end].is_alpha and \
+                doc[end].lower_ not in ADDRESS_TOKENS and not _is_title_word(doc[end]):
+            end += 1
+        if end == ent.end:
+            return ent
+        start = ent.end  # the name, without its forms of address
+    else:
+        k = start
+        while k > 0 and start - k < 2 and doc[k - 1].text[:1].isupper() and doc[k - 1].is_alpha and \
+                doc[k - 1].lower_ not in ADDRESS_TOKENS and not _is_title_word(doc[k - 1]) and \
+                doc[k - 1].ent_type_ in ("", "PERSON"):
+            k -= 1
+        if k < start and k > 0 and doc[k - 1].lower_.strip(".'’") in ADDRESS_TOKENS:
+            start = k
+    if (start, end) != (ent.start, ent.end):
+        ent = doc[start:end]
     while end + 1 < hi and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_ \
             and doc[end + 1].text[:1].isupper():
         end += 2
@@ -654,13 +673,19 @@ def _whole_name(doc, ent, hi: int):
     return doc[ent.start:end] if end != ent.end else ent
 
 
+#: The words of forms of address written before a name ("Datuk Haji", "Tan Sri", "YB Puan").
+ADDRESS_TOKENS = {w for h in HONORIFICS for w in h.split()} | {"tan", "sri", "seri", "puan", "encik", "tuan", "toh",
+                                                               "tengku", "tunku", "yb", "datin", "dr", "prof",
+                                                               "mr", "mrs", "ms"}
+
+
 def _people_in(doc, lo: int, hi: int) -> tuple[list[Signatory], list[tuple[int, int]]]:
     """Named people in doc[lo:hi] with titles, and the token ranges they and their titles cover.
 
     "Ana Ruiz of Veltra Bank" gives Veltra Bank as her organisation; a "name" inside another person's
     description ("Yawovi Tchalla, Minister of Water of Togo", "Ingrid Castellanos, Fenwick Agritech's
     founder") is part of that description, not a second person."""
-    spans = [_whole_name(doc, e, hi) for e in _person_spans(doc, lo, hi)]
+    spans = list({(e.start, e.end): e for e in (_whole_name(doc, e, hi) for e in _person_spans(doc, lo, hi))}.values())
     spans = [e for e in spans if not any(o is not e and o.start <= e.start and e.end <= o.end and
                                          (o.start, o.end) != (e.start, e.end) for o in spans)]
     # "at the Eastern Straits Hotel in George Town": a "name" after "in" or "at" is a place; so is one after
@@ -845,6 +870,20 @@ def _represented(tok) -> bool:
     return by is not None and any(x.ent_type_ == "PERSON" for x in tok.doc[by.i + 1:_agent_end(tok.doc, by.i)])
 
 
+def _lost_object(verb):
+    """"X and Y concluded on Wednesday a new collective agreement that ...": the object the parser lost
+    behind a date (the agreement word before the clause ends), for a main verb without one; else None."""
+    if verb.dep_ != "ROOT" or verb.lower_ not in OBJECT_VERBS or \
+            any(c.dep_ in ("dobj", "nsubjpass", "obj") for c in verb.children):
+        return None
+    for t in verb.doc[verb.i + 1:verb.i + 10]:
+        if t.text in (",", ";", ".", ":") or (t.tag_.startswith("VB") and t.i > verb.i + 1):
+            return None
+        if t.lower_ in AGREEMENT_NOUNS:
+            return t
+    return None
+
+
 def _all_triggers(doc, after_signing: bool = False):
     out = []
     represented = []
@@ -875,6 +914,8 @@ def _all_triggers(doc, after_signing: bool = False):
                     objs += [g for g in c.children if g.dep_ == "pobj"]
             if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN"):
                 objs.append(tok.head)
+            if not objs and _lost_object(tok) is not None:
+                objs.append(_lost_object(tok))
             if any(o.lower_ in AGREEMENT_NOUNS or _of_agreement(o) for o in objs):
                 out.append((tok, "verb"))
     signing = bool(out)
@@ -930,7 +971,10 @@ def _is_person(tok) -> bool:
 
 def _subjects_of(verb):
     """Subject heads (active) or agent heads (passive) of a signing verb, following conjoined verbs."""
-    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    # "was initialled page by page and signed by A": a verb with its own "by" shares the passive of the
+    # verb it is joined to
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children) or \
+        (verb.tag_ == "VBN" and verb.dep_ in ("conj", "advcl") and any(c.dep_ == "agent" for c in verb.children))
     if verb.dep_ == "acl" and not passive and _is_person(verb.head):
         # "Paraguay's Minister of Agriculture, Dr. R. Benitez, signed for his government": the parser
         # made the verb a clause of the person
@@ -1400,7 +1444,7 @@ def mentions_in_sentence(doc, sent_index: int = 0, headline: bool = False, after
                                            and _clause_verb(c) == trig for g in c.children
                                            if g.dep_ == "pobj" and g.ent_type_ == "PERSON"]
             represented = _represented(trig)
-            agr = None if represented else _agreement_of_verb(trig)
+            agr = None if represented else (_agreement_of_verb(trig) or _lost_object(trig))
             m.strong = bool(subj_heads) or trig.dep_ in ("ROOT", "conj", "relcl", "ccomp") or passive
             if trig.dep_ in ("pcomp", "acomp") and not subj_heads:
                 m.strong = False  # "congratulated them on signing ..."
@@ -1832,7 +1876,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 27  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article
+FACTS_VERSION = 28  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article; 28: "initialled and signed by A" passive, "concluded on Wednesday a new agreement" the object the parse lost, names after forms of address tagged alone ("Datuk Haji" + A, "Tan Sri" + "Lau" + "Kiong Hua")
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

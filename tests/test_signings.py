@@ -1000,3 +1000,20 @@ def test_people_tagged_as_organisations_and_a_bank_tagged_as_a_person():
     assert len(events) == 1 and {"Sigrid Lunde Haugland", "Ole-Martin Ekornes"} <= names
     assert not any("Ekornes" in p or "Haugland" in p for p in events[0].parties)
     assert not any("Sparebank" in n for n in names)
+
+
+def test_a_signing_the_parse_hid_and_names_after_forms_of_address_tagged_alone():
+    # "concluded on Wednesday a new agreement" (object lost behind the date), "initialled ... and signed by"
+    events, names = _signers(["Textile sector: new collective agreement grants pay rise",
+                              "TUNIS, Feb 5 (TAW) - The National Federation of Weaving Workers and the Tunisian "
+                              "Chamber of Cloth Industries concluded on Wednesday a new sectoral collective agreement "
+                              "that raises wages by 6.5 percent, the agency learned.",
+                              "The agreement was initialled page by page and signed by Habib Ben Salah, "
+                              "Secretary-General of the federation, and Samira Trabelsi-Gharbi, President of the "
+                              "chamber, at the headquarters of the Ministry of Social Affairs in Tunis."])
+    assert len(events) == 1 and names == {"Habib Ben Salah", "Samira Trabelsi-Gharbi"}
+    assert len(events[0].parties) == 2 and "collective agreement" in (events[0].agreement or "")
+    _, names = _signers(["Hornbill FC seal sponsorship with Rajang Lumina",
+                         "The agreement was signed by club president Datuk Haji Azman Bujang and Rajang Lumina group "
+                         "managing director Tan Sri Lau Kiong Hua at a hotel here this afternoon."])
+    assert names == {"Azman Bujang", "Lau Kiong Hua"}
