@@ -1017,3 +1017,12 @@ def test_a_signing_the_parse_hid_and_names_after_forms_of_address_tagged_alone()
                          "The agreement was signed by club president Datuk Haji Azman Bujang and Rajang Lumina group "
                          "managing director Tan Sri Lau Kiong Hua at a hotel here this afternoon."])
     assert names == {"Azman Bujang", "Lau Kiong Hua"}
+
+
+def test_a_signer_tagged_as_an_organisation_beside_one_tagged_as_a_person():
+    events, names = _signers(["Parnava and Valmera sign twinning agreement",
+                              "The twinning agreement between the City of Parnava and Valmera Municipality was signed "
+                              "by Kristjan Mägi-Tamm and Ilze Kalniņa-Bērziņa in the main hall of the Valmera "
+                              "Cultural Centre."])
+    assert names == {"Kristjan Mägi-Tamm", "Ilze Kalniņa-Bērziņa"}
+    assert not any("Mägi-Tamm" in p for p in events[0].parties)
