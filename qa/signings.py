@@ -2763,7 +2763,15 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
             return None
         best = with_people[0]
     else:
-        scored = _scored(events, names, rest_tokens, people=True)
+        # a name the question gives outside "with/between" must be the event's too (a "Tarvelle copper joint
+        # venture" is not another article's copper joint venture)
+        proper = _proper_words(question) & rest_tokens
+
+        def names_it(ev: SigningEvent) -> bool:  # at least half of those words ("... at the X Energy Forum")
+            said = _stemmed(_event_tokens(ev))
+            return not proper or 2 * len(_stemmed(proper) & said) >= len(_stemmed(proper))
+
+        scored = [x for x in _scored(events, names, rest_tokens, people=True) if names_it(x[2])]
         if not scored:
             if len(names) >= 2 and not any(_connects(ev, names) for ev in events):
                 # "between X and Y": the documents record signings, none of them between these parties
@@ -2786,6 +2794,14 @@ def _asked_names(question: str) -> tuple[list[str], set[str]]:
         names = [x for x in re.split(r",|\band\b|&", m.group(1)) if _tokens(x) - QUESTION_STOP]
     rest = q[: m.start()] if m else q
     return names, _tokens(rest) - QUESTION_STOP
+
+
+def _proper_words(question: str) -> set[str]:
+    """The capitalised words of a question that name something ("Tarvelle" of "Who signed the Tarvelle
+    copper deal?"; not its first word, nor a short form such as "MoU" or "USTP")."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", question)
+    return {w.lower() for w in words[1:] if w[:1].isupper() and not w.isupper() and sum(c.isupper() for c in w) == 1
+            and len(w) > 2} - QUESTION_STOP
 
 
 def _stemmed(tokens: set[str]) -> set[str]:

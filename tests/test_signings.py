@@ -1026,3 +1026,14 @@ def test_a_signer_tagged_as_an_organisation_beside_one_tagged_as_a_person():
                               "Cultural Centre."])
     assert names == {"Kristjan Mägi-Tamm", "Ilze Kalniņa-Bērziņa"}
     assert not any("Mägi-Tamm" in p for p in events[0].parties)
+
+
+def test_a_name_the_question_gives_must_be_the_signings_own(seed_events):
+    from qa.signings import answer_from_signings
+
+    # a signing of the seeds answers "who signed the agreement between Tsinghua ..." but not one about a
+    # name no stored signing has, though its other words fit
+    hit = answer_from_signings(seed_events, "Who signed the Tsinghua strategic cooperation agreement?")
+    assert hit and "Zeng Rong" in hit["answer"]
+    assert answer_from_signings(seed_events, "Who signed the Harlowmere strategic cooperation agreement with "
+                                             "Shanghai Electric?") is None
