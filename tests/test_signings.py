@@ -1037,3 +1037,14 @@ def test_a_name_the_question_gives_must_be_the_signings_own(seed_events):
     assert hit and "Zeng Rong" in hit["answer"]
     assert answer_from_signings(seed_events, "Who signed the Harlowmere strategic cooperation agreement with "
                                              "Shanghai Electric?") is None
+
+
+def test_a_party_named_by_the_term_the_announcement_defines_for_it():
+    events, _ = _signers(["Coral Bay Holdings enters licence agreement",
+                          "The Board of Directors of Coral Bay Holdings Limited (\"CBH\" or \"the Company\") wishes to "
+                          "advise that the Company has entered into an exclusive licence agreement with Selva Brands "
+                          "International S.A. (\"Selva Brands\").",
+                          "Mr. Desmond Greaves, Chief Executive Officer, signed on behalf of the Company, and Ms. Ana "
+                          "Quiros, Managing Director, signed on behalf of Selva Brands."])
+    assert len(events) == 1
+    assert sorted(events[0].parties) == ["Coral Bay Holdings Limited", "Selva Brands International S.A."]
