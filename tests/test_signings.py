@@ -892,13 +892,19 @@ def test_each_side_a_document_was_signed_for_is_a_party():
     assert len(events) == 1
     assert sorted(events[0].parties) == ["Agroexportadora Valle Sur S.A.C.", "Banco Andino de Fomento"]
     assert any("Quispe Mamani" in n for n in names) and not any("S.A.C." in n for n in names)
-    events, _ = _signers(["Qamar Utilities and Hellenic Aqua seal joint venture",
-                          "Qamar Utilities Company Q.P.S.C. and Hellenic Aqua Technologies S.A. today sealed a "
-                          "shareholders' agreement.",
-                          "The document was signed for Qamar Utilities by Sheikh Faisal Al-Mannai, Chairman, and for "
-                          "Hellenic Aqua Technologies by Mr Kostas Vlachos, Chief Executive Officer, in Doha."])
+    assert _parties_of_one(["Qamar Utilities and Hellenic Aqua seal joint venture",
+                            "Qamar Utilities Company Q.P.S.C. and Hellenic Aqua Technologies S.A. today sealed a "
+                            "shareholders' agreement.",
+                            "The document was signed for Qamar Utilities by Sheikh Faisal Al-Mannai, Chairman, and "
+                            "for Hellenic Aqua Technologies by Mr Kostas Vlachos, Chief Executive Officer, in Doha."]
+                           ) == ["Hellenic Aqua Technologies S.A.", "Qamar Utilities Company Q.P.S.C."]
+
+
+def _parties_of_one(sents: list[str]) -> list[str]:
+    """The parties (sorted) of the one signing an article given as sentences reports."""
+    events, _ = _signers(sents)
     assert len(events) == 1
-    assert sorted(events[0].parties) == ["Hellenic Aqua Technologies S.A.", "Qamar Utilities Company Q.P.S.C."]
+    return sorted(events[0].parties)
 
 
 def test_a_title_abbreviation_ends_no_parsed_sentence():
@@ -1040,11 +1046,10 @@ def test_a_name_the_question_gives_must_be_the_signings_own(seed_events):
 
 
 def test_a_party_named_by_the_term_the_announcement_defines_for_it():
-    events, _ = _signers(["Coral Bay Holdings enters licence agreement",
-                          "The Board of Directors of Coral Bay Holdings Limited (\"CBH\" or \"the Company\") wishes to "
-                          "advise that the Company has entered into an exclusive licence agreement with Selva Brands "
-                          "International S.A. (\"Selva Brands\").",
-                          "Mr. Desmond Greaves, Chief Executive Officer, signed on behalf of the Company, and Ms. Ana "
-                          "Quiros, Managing Director, signed on behalf of Selva Brands."])
-    assert len(events) == 1
-    assert sorted(events[0].parties) == ["Coral Bay Holdings Limited", "Selva Brands International S.A."]
+    assert _parties_of_one(["Coral Bay Holdings enters licence agreement",
+                            "The Board of Directors of Coral Bay Holdings Limited (\"CBH\" or \"the Company\") wishes "
+                            "to advise that the Company has entered into an exclusive licence agreement with Selva "
+                            "Brands International S.A. (\"Selva Brands\").",
+                            "Mr. Desmond Greaves, Chief Executive Officer, signed on behalf of the Company, and Ms. "
+                            "Ana Quiros, Managing Director, signed on behalf of Selva Brands."]
+                           ) == ["Coral Bay Holdings Limited", "Selva Brands International S.A."]
