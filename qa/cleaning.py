@@ -83,6 +83,9 @@ _NAME = r"[A-Z][\w.'’\-]+(?:\s+(?:[A-Z][\w.'’\-]+|(?:bin|binti|bte|ibn|van|v
 BYLINE_RE = re.compile(
     r"^\W*(?:[Bb]y|BY|[Ff]rom|FROM)\s+(?P<name>" + _NAME + r"(?:\s*(?:,|and|&)\s*" + _NAME + r")*?)"
     r"\s*(?:[|/·•,;—–\-]\s*(?P<source>[A-Z][\w.&'’\- ]{1,50}?))?\W*$")
+# "(Reporting by Jane Doe and John Roe; Editing by Sam Lee)": the reporters a wire story ends with.
+REPORTING_BY_RE = re.compile(r"^\W*(?i:reporting\s+by)\s+(?P<name>" + _NAME +
+                             r"(?:\s*(?:,|and|&)\s*" + _NAME + r")*?)\s*(?:[;,)]|\s+in\s|$)")
 # "PRESS STATEMENT", "Media release", "For immediate release": what kind of text follows, not who wrote it.
 RELEASE_LABEL_RE = re.compile(r"^\W*(?:(?:press|media|news)\s+(?:statement|release)|for\s+immediate\s+release)\W*$",
                               re.I)
@@ -183,6 +186,10 @@ def classify(blocks: list[Block], title_hint: str | None = None) -> Metadata:
             b.kind, b.label = "boilerplate", "links/tags"
         elif CREDITS_RE.match(text) and n_words <= 20 and i > last_prose - 2:
             b.kind, b.label = "meta", "credits"
+            rep = REPORTING_BY_RE.match(text)
+            if rep and meta.author is None:  # "(Reporting by A; editing by B)": A wrote it
+                b.label = "reporting by"
+                meta.author = rep.group("name")
         elif DATED_LINE_RE.match(text) and find_dates(text) and n_words <= 16 and (i <= first_prose + 1
                                                                                      or i > last_prose):
             b.kind, b.label = "meta", "date"

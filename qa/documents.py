@@ -76,7 +76,7 @@ class Document:
 LINE_KINDS = {"date": {"date", "time", "dated", "published", "published on", "posted", "posted on", "updated",
                        "updated on", "release time"},
               "byline": {"byline", "author", "authors", "by", "written by", "reporter", "reported by",
-                         "correspondent", "writer"},
+                         "correspondent", "writer", "reporting by"},
               "source": {"source", "from"}}
 
 

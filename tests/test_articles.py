@@ -17,6 +17,9 @@ ARTICLES = {
     "port.txt": "Dunlow port orders two cranes\n\nPublished: 9 June 2025\nBy Ines Varga\nCoastal Freight Review\n\n"
                 "The port of Dunlow has ordered two ship-to-shore cranes from Keldmark Lifting for its new "
                 "container berth.\n",
+    "grain.txt": "Miller signs wheat deal with Kostel Grain\n\nKOSTEL, May 4 (Steppe Wire) - Ardan Flour Mills "
+                 "signed a wheat supply deal with Kostel Grain on Monday, the companies said.\n\nThe first "
+                 "shipments are due in June.\n\n(Reporting by Aliya Serik; Editing by Tom Grant)\n",
     "library.txt": "City library reopens after renovation\n\nPublished: 2 May 2023\n\nThe central library of Ashcombe "
                    "reopened on Saturday after a two-year renovation that added a children's wing.\n",
 }
@@ -58,6 +61,9 @@ def test_metadata_lines_are_exact_slices(tmp_path):
     # the outlet named in the question is the article's own (its source line), not a topic to find in the text
     ("Who wrote the Coastal Freight Review piece on the Dunlow crane order?", "port.txt", "Ines Varga",
      "By Ines Varga"),
+    # a wire story's author is in its closing credits
+    ("who wrote the story on the Ardan Flour Mills wheat deal", "grain.txt", "Aliya Serik",
+     "(Reporting by Aliya Serik; Editing by Tom Grant)"),
     ("When was the Ashcombe library reopening announcement published?", "library.txt", "2 May 2023",
      "Published: 2 May 2023"),
 ])
