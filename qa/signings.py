@@ -250,7 +250,7 @@ def _clause_verb(tok):
     for _ in range(30):
         if cur.pos_ in ("VERB", "AUX") or cur.tag_.startswith("VB"):
             return cur
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return cur
         cur = cur.head
     return cur
@@ -610,7 +610,7 @@ def _split_title(doc, lo: int, hi: int) -> tuple[str | None, str | None]:
     tok = doc[last]
     # climb to the pobj whose subtree ends at the end of the descriptor
     cur = tok
-    while cur.head is not cur and cur.dep_ not in ("pobj",) and lo <= cur.head.i < hi:
+    while cur.head.i != cur.i and cur.dep_ not in ("pobj",) and lo <= cur.head.i < hi:
         cur = cur.head
     if cur.dep_ == "pobj" and cur.head.lower_ in {"of", "at", "from", "for"} and lo < cur.head.i < hi:
         sub = [t for t in cur.subtree if lo <= t.i < hi]
@@ -1012,7 +1012,7 @@ def _subjects_of(verb):
         subj = [c for c in cur.children if c.dep_ in ("nsubj", "csubj")]
         if subj:
             return subj, False
-        if cur.dep_ in ("conj", "xcomp", "advcl") and cur.head is not cur:
+        if cur.dep_ in ("conj", "xcomp", "advcl") and cur.head.i != cur.i:
             cur = cur.head
             continue
         break
@@ -1216,7 +1216,7 @@ def _antecedent(verb, pron):
         subj = [c for c in cur.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
         if subj:
             return subj[0]
-        if cur.head is cur or cur.dep_ not in ("ccomp", "conj"):
+        if cur.head.i == cur.i or cur.dep_ not in ("ccomp", "conj"):
             return None
         cur = cur.head
     return None
@@ -1357,7 +1357,7 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
                 if not _report_date(ent, cur):
                     date_text = ent.text
                 break
-            if cur.head is cur:
+            if cur.head.i == cur.i:
                 break
             cur = cur.head
         if date_text:
@@ -1372,7 +1372,7 @@ def _date_and_place(doc, anchors: set[int], trig: int) -> tuple[str | None, str 
                     if cur.i in anchors:
                         ok = True
                         break
-                    if cur.tag_.startswith("VB") or cur.head is cur:
+                    if cur.tag_.startswith("VB") or cur.head.i == cur.i:
                         break
                     cur = cur.head
                 if not ok or not any(g.dep_ == "pobj" and (g.ent_type_ in PLACE_LABELS or _named_venue(tok, g))
@@ -1891,7 +1891,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 30  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article; 28: "initialled and signed by A" passive, "concluded on Wednesday a new agreement" the object the parse lost, names after forms of address tagged alone ("Datuk Haji" + A, "Tan Sri" + "Lau" + "Kiong Hua"); 29: "signed by A and B" with A tagged as an organisation: A a signatory when shaped as a name; 30: a party named by the term the article defines for it ('Acme Limited ("AL" or "the Company")')
+FACTS_VERSION = 31  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article; 28: "initialled and signed by A" passive, "concluded on Wednesday a new agreement" the object the parse lost, names after forms of address tagged alone ("Datuk Haji" + A, "Tan Sri" + "Lau" + "Kiong Hua"); 29: "signed by A and B" with A tagged as an organisation: A a signatory when shaped as a name; 30: a party named by the term the article defines for it ('Acme Limited ("AL" or "the Company")'); 31: the climb to a title's organisation stops at the sentence root
 
 _cache: dict = {}
 _cache_lock = threading.Lock()

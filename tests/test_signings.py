@@ -1053,3 +1053,16 @@ def test_a_party_named_by_the_term_the_announcement_defines_for_it():
                             "Mr. Desmond Greaves, Chief Executive Officer, signed on behalf of the Company, and Ms. "
                             "Ana Quiros, Managing Director, signed on behalf of Selva Brands."]
                            ) == ["Coral Bay Holdings Limited", "Selva Brands International S.A."]
+
+
+def test_a_title_whose_words_hold_the_sentence_root_is_split_without_looping():
+    # climbing from the title's last word stops at the root (spaCy's root is its own head; a new Token
+    # object each time, so only the index tells): an article whose title ran up to it hung the index build
+    import subprocess
+    import sys
+
+    code = ("from qa.nlp import get_nlp; from qa.signings import _split_title; "
+            "doc = get_nlp()('Helena Saarinen, chief executive'); print(_split_title(doc, 0, len(doc))[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=QA_DIR.parent)
+    assert out.returncode == 0 and "chief executive" in out.stdout
