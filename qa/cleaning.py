@@ -274,7 +274,8 @@ def _title_index(blocks: list[Block]) -> int | None:
 
 
 def _take_label(meta: Metadata, label: str, value: str, line: str) -> None:
-    value = value.strip()
+    # "Source: China Newsline | Editor: Sun Yue | 2026-03-16 21:08": the value ends at the next field
+    value = re.split(r"\s+[|·•]\s+", value.strip())[0].strip()
     if label in {"time", "date", "dated", "published", "published on", "posted", "posted on", "updated",
                  "updated on", "release time"}:
         dates = find_dates(line)

@@ -12,7 +12,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Version of the text pipeline (cleaning, sentence splitting, tokenising); a change rebuilds indexes.
-PIPELINE_VERSION = 8  # 8: "(Reporting by A; Editing by B)" at a story's end names its author; 7: no sentence ends after "Ir.", "Ing.", "Hj." and other titles before a name; 6: an outlet's line after the date line or byline is the source, "PRESS STATEMENT" no author, "By A binti B" a byline; 5: a sentence cut inside an abbreviation ("S.p." + "A. and ...") is joined again
+PIPELINE_VERSION = 9  # 9: a labelled line's value ends at " | " ("Source: X | Editor: Y"); 8: "(Reporting by A; Editing by B)" at a story's end names its author; 7: no sentence ends after "Ir.", "Ing.", "Hj." and other titles before a name; 6: an outlet's line after the date line or byline is the source, "PRESS STATEMENT" no author, "By A binti B" a byline; 5: a sentence cut inside an abbreviation ("S.p." + "A. and ...") is joined again
 
 #: File types the ingester reads.
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")

@@ -20,6 +20,9 @@ ARTICLES = {
     "grain.txt": "Miller signs wheat deal with Kostel Grain\n\nKOSTEL, May 4 (Steppe Wire) - Ardan Flour Mills "
                  "signed a wheat supply deal with Kostel Grain on Monday, the companies said.\n\nThe first "
                  "shipments are due in June.\n\n(Reporting by Aliya Serik; Editing by Tom Grant)\n",
+    "hub.txt": "Jinsha city and Tianlan Digital agree computing hub\n\nSource: Pearl Newsline | Editor: Li Na | "
+               "2026-03-16 21:08:15\n\nThe Jinsha city government and Tianlan Digital signed a strategic "
+               "agreement on Monday to build an intelligent computing hub.\n",
     "library.txt": "City library reopens after renovation\n\nPublished: 2 May 2023\n\nThe central library of Ashcombe "
                    "reopened on Saturday after a two-year renovation that added a children's wing.\n",
 }
@@ -61,6 +64,9 @@ def test_metadata_lines_are_exact_slices(tmp_path):
     # the outlet named in the question is the article's own (its source line), not a topic to find in the text
     ("Who wrote the Coastal Freight Review piece on the Dunlow crane order?", "port.txt", "Ines Varga",
      "By Ines Varga"),
+    # a labelled line's value ends at the next field
+    ("which agency reported the Jinsha computing hub agreement", "hub.txt", "Pearl Newsline",
+     "Source: Pearl Newsline | Editor: Li Na | 2026-03-16 21:08:15"),
     # a wire story's author is in its closing credits
     ("who wrote the story on the Ardan Flour Mills wheat deal", "grain.txt", "Aliya Serik",
      "(Reporting by Aliya Serik; Editing by Tom Grant)"),
