@@ -79,6 +79,8 @@ class Trace:
     reads: list = field(default_factory=list)
 
 
+#: How many of the best sentences' articles a question about an article is checked against.
+ARTICLE_CANDIDATES = 5
 #: A question about who looked on at a signing, not who signed.
 WITNESS_RE = re.compile(r"\b(?:witness(?:ed|es|ing)?|in\s+the\s+presence|attend(?:ed|s|ing)?|looked\s+on|"
                         r"present\s+(?:at|for|when))\b", re.I)
@@ -627,20 +629,31 @@ class Engine:
         slot = article_slot(q.search_text if q.is_followup else q.text, qvec)
         if slot is None:
             return ans
-        doc = int(data.sent_doc[ranked[0].sent])
-        doc_id = data.doc_ids[doc]
         topic = topic_terms(q.key_terms, q.terms)
         if not topic and len(data.doc_ids) > 1:
             return ans  # "who wrote the article?" with nothing to say which one
-        meta = data.manifest["docs"].get(doc_id) or {}
-        # "the Central Asia Business Review piece on X": the outlet (or author) named is the article's own
-        own = " ".join(meta.get(f) or "" for f in ("source", "author"))
-        present = doc_stems(data, doc) | frozenset(tokenize(own))
-        total = sum(idf.idf(t) for t in topic) or 1.0
-        coverage = sum(idf.idf(t) for t in topic if _present(t, present)) / total if topic else 1.0
         names = name_phrases(q.search_text if q.is_followup else q.text)
-        if coverage < 0.5 or not all(name_present(p, present, idf.idf, set()) for p in names):
+        total = sum(idf.idf(t) for t in topic) or 1.0
+
+        def covers(doc: int) -> bool:
+            """The article holds the question's topic: its names, and half its key words by IDF weight."""
+            meta = data.manifest["docs"].get(data.doc_ids[doc]) or {}
+            # "the Central Asia Business Review piece on X": the outlet (or author) named is the article's own
+            own = " ".join(meta.get(f) or "" for f in ("source", "author"))
+            present = doc_stems(data, doc) | frozenset(tokenize(own))
+            coverage = sum(idf.idf(t) for t in topic if _present(t, present)) / total if topic else 1.0
+            return coverage >= 0.5 and all(name_present(p, present, idf.idf, set()) for p in names)
+
+        # the first article among the best sentences' that does ("the nairobi geothermal story" when a
+        # sentence of another Nairobi article ranks first)
+        docs = [d for d in dict.fromkeys(int(data.sent_doc[c.sent]) for c in ranked[:ARTICLE_CANDIDATES])
+                if covers(d)]
+        if not docs:
             return ans
+        # of those, the first that says what is asked (a byline for "who wrote it")
+        doc = next((d for d in docs if (data.manifest["docs"].get(data.doc_ids[d]) or {}).get(slot)), docs[0])
+        doc_id = data.doc_ids[doc]
+        meta = data.manifest["docs"].get(doc_id) or {}
         source = self._source(doc_id)
         got = answer_about(meta, source, slot, doc_id) if source is not None else None
         if got is None:
