@@ -122,3 +122,18 @@ def test_a_question_that_says_it_asks_who_wrote_an_article_is_one(embedder):
     assert article_slot(q, embedder.encode_queries([q])[0]) == "source"
     q = "Who signed the agreement on the Ghana cocoa offtake deal?"  # about what the article says
     assert article_slot(q, embedder.encode_queries([q])[0]) is None
+
+
+def test_an_article_question_reads_the_article_that_says_what_is_asked(make_engine, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text(
+        "Dunlow geothermal field notes\n\nThe Dunlow geothermal field lies north of the lake. Dunlow geothermal "
+        "wells reach 2,000 metres. Geothermal steam at Dunlow powers two turbines.\n", encoding="utf-8")
+    (docs / "story.txt").write_text(
+        "Dunlow geothermal plant gets power deal\n\nPublished: 3 March 2026\nBy Grace Atieno\n\nThe operator of "
+        "the Dunlow geothermal plant signed a 25-year power purchase agreement on Tuesday.\n", encoding="utf-8")
+    engine = make_engine(docs_dir=docs)
+    engine.index(progress=False)
+    a = engine.ask("who wrote the dunlow geothermal story")
+    assert not a.abstained and a.answer == "Grace Atieno" and a.citations[0].doc == "story.txt"
