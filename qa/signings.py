@@ -1137,7 +1137,8 @@ NAME_HEADS = {"ministry", "university", "company", "corporation", "corp", "group
               "co", "plc", "llc", "limited", "foundation", "school", "college", "commission", "fund", "board",
               "office", "federation", "union", "city", "republic", "state", "municipality", "county", "province",
               "academy", "centre", "center", "hospital", "port", "airport", "airlines", "holdings", "ag", "sa",
-              "asa", "gmbh", "bureau", "administration", "cooperative", "trust", "partners", "industries"}
+              "asa", "gmbh", "bureau", "administration", "cooperative", "trust", "partners", "industries",
+              "fc", "rfc", "afc"}
 
 
 def _name_end(doc, lo: int, hi: int) -> int:
@@ -1241,6 +1242,11 @@ def _witness_ranges(doc, looked_on: bool = False) -> list[tuple[int, int]]:
             out += [(c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "agent"]
         if looked_on and t.lower_ == "looked" and any(c.dep_ == "prt" and c.lower_ == "on" for c in t.children):
             out += [(c.left_edge.i, c.right_edge.i + 1) for c in t.children if c.dep_ == "nsubj"]
+        if looked_on and t.lower_ == "looking" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "on":
+            # "..., with head coach A and members of the squad looking on"
+            w = next((x.i for x in reversed(doc[max(0, t.i - 15):t.i]) if x.lower_ == "with"), None)
+            if w is not None:
+                out.append((w + 1, t.i))
     return out
 
 
@@ -1891,7 +1897,7 @@ def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
 
 #: Bump when extraction changes: an index whose stored signings have another version extracts them
 #: again at its next ``index`` run (without re-embedding).
-FACTS_VERSION = 31  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article; 28: "initialled and signed by A" passive, "concluded on Wednesday a new agreement" the object the parse lost, names after forms of address tagged alone ("Datuk Haji" + A, "Tan Sri" + "Lau" + "Kiong Hua"); 29: "signed by A and B" with A tagged as an organisation: A a signatory when shaped as a name; 30: a party named by the term the article defines for it ('Acme Limited ("AL" or "the Company")'); 31: the climb to a title's organisation stops at the sentence root
+FACTS_VERSION = 32  # 2: people's roles too (qa/roles.py); 3-6: the party, signatory and witness checks of issue 13; 7: "yesterday", a date hung elsewhere in the sentence, venues "at the X's headquarters in Y", parties of "..., agreeing a deal with Y"; 8: names with "and" or a bracket inside, "the Group Company" beside named parties, a headline's "deal with Y" whatever Y was tagged, the organisation of "the Mayor of A, B"; 9: "X said on Wednesday it had signed": the day it was said is no signing date; a place without the clause after its comma; 10: "X was represented by its Title, B" in the sentence after a signing, hyphenated titles one token; 11: a one-word "signatory" the article writes as a company's start is that company, "X FC" spelled out; 12: names compared with their accented letters; 13: "A, and Title B" two people, company names ending in a legal form, no person before a company's "and"; 14: "exchanged the signed documents" names no other agreement; 15: a nationality and a common noun ("Senegalese developer") is no party; names ending in a legal form read from the text, "between A and B" split where both sides end as names do, a title before a name the model missed, "the X foundation", "St X's ...", no "and" join after "of" or a head word, datelines with two cities, "signed last week" dated no day, a party tagged as a person no signatory, the quote the sentence naming the signatories, "the PPA" the agreement named in full before, a place ends before "by", "on behalf of the hospital group" the article's one such group, "its Title" no party, short forms with particles spelled out, "the Deputy Minister of X, A B" a person however tagged, "X signed with Y" Y a party however tagged, "UK-listed" and a lone title no party, "Tan" a surname, "a/l" and "bin" inside names, no person after "in", postponed signings and "before we put pen to paper" none, "People's Committee" one name, "Minister of X" no party, cancelled and scheduled signings none, names after a portfolio, each "by" of the clause, names as the article writes them alone, "That contract was signed by" the one before, agency datelines without a dash, "Director (Operations)" a title, a title the model put into a name, a lone head word written out, names joined by "and" before a subject the parser cut, "memorandum of understanding (MoU)" the MoU after it, a party of title words none, no company name as the agreement; 16: titles of "its director, A B", "Acme Hospital's chief executive, A B", "Vice-Chancellor Prof. A B"; ", the spokesperson said" no title of the name before it, a description ends before "who"; 17: two people signed but one party named: the other side is the organisation the headline or first sentences name; 18: the other sides of a signing with no party named, organisations the model missed as a sentence's subject ("A Rugby Football Club is thrilled"), a long company name with its legal form no signatory, "the Mayor of X, Datuk A" X no person, "Datuk Seri A" A; 19: "at a ceremony held at X": X the place; 20: "Mayor A B" taken for a party a signatory, "Hon" alone no party, "Ir." a form of address, "Ministry of X and B Holdings" two names, "at the X Hub" no other side; 21: "bore the signature of A" a signing by A, the other sides of a signing naming none from the headline only, no side after "on"; 22: "signed for X by A, and for Y by B": X and Y parties, more legal forms ("S.A.C.", "Q.P.S.C.", "s.r.o."), a name and the same with its legal form one party; 23: title abbreviations ("Eng.", "Hon.", "Col.") one token, so no parse ends a sentence after them; 24: the third side of a three-way signing whose rector signed for no one named; 25: witnesses ("witnessed by", "in the presence of", "A looked on") stored with their sentence; 26: a lower-case description word tagged into a name dropped ("miller Ala-Too Grain Mills"), a "person" ending in a legal form a party before mentions merge; 27: "A, chief executive of B" with B tagged as a person: B no person; a hyphenated first name before a title a name; people tagged as organisations no sides of the article; 28: "initialled and signed by A" passive, "concluded on Wednesday a new agreement" the object the parse lost, names after forms of address tagged alone ("Datuk Haji" + A, "Tan Sri" + "Lau" + "Kiong Hua"); 29: "signed by A and B" with A tagged as an organisation: A a signatory when shaped as a name; 30: a party named by the term the article defines for it ('Acme Limited ("AL" or "the Company")'); 31: the climb to a title's organisation stops at the sentence root; 32: witnesses before the other sides (who looked on is no side), "with A looking on", "FC"/"RFC" heads of names
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
@@ -2045,13 +2051,14 @@ def _article_events(data, doc_id, meta, sents, mentions, parsed) -> list[Signing
                 person.name = _article_name(person.name, text)
         _companies_out_of_people(ev, [data.sent_texts[i] for i in sents])
         _quote_naming_signatories(ev)
-        _other_side(ev, data, sents, parsed)
         _witnesses(ev, data, sents, parsed)
+        _other_side(ev, data, sents, parsed)
     return built
 
 
 #: A sentence that may say who looked on at a signing.
-WITNESS_PHRASE_RE = re.compile(r"\b(?:witnessed\s+by|in\s+the\s+presence\s+of|looked\s+on|attended\s+by)\b", re.I)
+WITNESS_PHRASE_RE = re.compile(r"\b(?:witnessed\s+by|in\s+the\s+presence\s+of|looked\s+on|looking\s+on|"
+                               r"attended\s+by)\b", re.I)
 
 
 def _witnesses(ev: SigningEvent, data, sents, parsed) -> None:
@@ -2075,7 +2082,11 @@ def _witnesses(ev: SigningEvent, data, sents, parsed) -> None:
                 # end of its clause, where the parse may hang the names elsewhere
                 b = next((x.i for x in doc[b:] if x.text in (";", "—", "–") or
                           x.lower_ in ("who", "whose", "which", "while", "where")), len(doc))
-            for p in _people_in(doc, a, b)[0]:
+            found = _people_in(doc, a, b)[0]
+            # "head coach Rhodri Evans" tagged as an organisation: a name shaped as people's are
+            found += [Signatory(name=e.text) for e in _ents_in(doc, a, b, {"ORG"}) if _person_like(e.text)
+                      and not any(_tokens(e.text) & _tokens(f.name) for f in found)]
+            for p in found:
                 if p.named and not any(_tokens(p.name) <= w or w <= _tokens(p.name) for w in signers) and \
                         not any(p.name == o.name for o in people):
                     people.append(p)
@@ -2123,7 +2134,7 @@ def _other_side(ev: SigningEvent, data, sents, parsed) -> None:
     if len(ev.parties) >= want:
         return
     have = [_tokens(p) for p in ev.parties]
-    people = [_tokens(p.name) for p in ev.signatories]
+    people = [_tokens(p.name) for p in ev.signatories + ev.witnesses]  # "with head coach A looking on": no side
     heads = [i for i in sents if int(data.sent_kind[i]) == 1][:1]
     # with no party named at all, only the headline's names (a roundup's first sentences name its forum)
     body = [i for i in sents if int(data.sent_kind[i]) != 1][:2] if ev.parties else []

@@ -1067,3 +1067,16 @@ def test_a_title_whose_words_hold_the_sentence_root_is_split_without_looping():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=QA_DIR.parent)
     assert out.returncode == 0 and "chief executive" in out.stdout
+
+
+def test_who_looked_on_is_no_side_and_a_rugby_club_is_an_organisation():
+    events, names = _signers(["Gower Motor Group signs on as Afan Vale principal partner",
+                              "Afan Vale RFC is delighted to announce that Gower Motor Group will become the club's "
+                              "principal shirt partner in a three-year sponsorship deal.",
+                              "Club chairman Gareth Pryce and Gower Motor Group managing director Siân Howells put "
+                              "pen to paper in the clubhouse, with head coach Rhodri Evans and members of the squad "
+                              "looking on."])
+    assert names == {"Gareth Pryce", "Siân Howells"}
+    parties = sorted(events[0].parties)
+    assert len(parties) == 2 and parties[0].startswith("Afan Vale") and parties[1] == "Gower Motor Group"
+    assert [w.name for w in events[0].witnesses] == ["Rhodri Evans"]
