@@ -658,7 +658,8 @@ class Engine:
         got = answer_about(meta, source, slot, doc_id) if source is not None else None
         if got is None:
             lines = meta.get("lines") or {}
-            if source is not None and any(x in lines for x in ("byline", "date", "source")) and not meta.get(slot):
+            if source is not None and any(x in lines for x in ("byline", "date", "source")) and not meta.get(slot) \
+                    and slot != "source":  # an agency may still be named in the dateline ("LAGOS, May 4 (X) -")
                 # a news article with a date line or byline, but none of what is asked: say so, rather
                 # than give a name the article quotes as its author
                 what = {"author": "who wrote it", "source": "which agency or outlet it is from",
@@ -711,8 +712,9 @@ class Engine:
 
     def _confirmed_role(self, ans: Answer, q: Question, reads: list, data: store.IndexData, k: int) -> Answer | None:
         """When the reader turned the question away but its best span is the title a stored role fact gives
-        the one person the question names, answer with that title (``qa.roles.confirmed_role``)."""
-        from .roles import confirmed_role
+        the one person the question names (``qa.roles.confirmed_role``), or the title of someone else in a
+        sentence that gives that person's own (``qa.roles.correct_role``), answer with that person's title."""
+        from .roles import confirmed_role, correct_role
 
         best = reads[0]
         view = readable(data, best.sent)
@@ -723,6 +725,10 @@ class Engine:
         doc = data.doc_ids[int(data.sent_doc[best.sent])]
         roles = (((data.facts() or {}).get("docs") or {}).get(doc) or {}).get("roles") or []
         fact = confirmed_role(q.search_text, roles, s0 + s, s0 + e) if roles else None
+        if fact is None and roles:
+            # the span is the title of someone else in a sentence that also gives the named person's own
+            other = correct_role(q.search_text, roles, s0 + s, s0 + e, s0)
+            fact = other if other is not None and int(other["start"]) == s0 else None
         if fact is None:
             return None
         a, b = int(fact["title_start"]), int(fact["title_end"])

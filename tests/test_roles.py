@@ -166,3 +166,25 @@ def test_how_much_a_deal_is_worth_is_not_answered_with_its_term(own_engine):
     # the article gives the sponsorship's length but no amount: a length of time is no value
     a = own_engine.ask("How much is Tasman Ridge paying for the naming rights to the stadium?")
     assert a.abstained and "not found" in a.message
+
+
+def test_a_doubted_span_that_is_another_persons_title_answers_with_the_named_persons(seed_engine):
+    # the reader's best span is Zhu Zhaokai's title, the question names Zeng Rong, whose own title the
+    # same sentence gives: the engine answers with hers, even when the reader turned the question away
+    from types import SimpleNamespace
+
+    from qa.answer import Answer
+    from qa.evidence import readable
+    from qa.question import parse_question
+
+    data = seed_engine.data
+    sent = next(i for i, t in enumerate(data.sent_texts) if t.startswith("Zeng Rong, Member"))
+    view = readable(data, sent)
+    a = view.text.index("Deputy Secretary")
+    read = SimpleNamespace(sent=sent, start=a, end=a + len("Deputy Secretary"))
+    q = parse_question("What is Zeng Rong's position?")
+    ans = Answer(question=q.text, answer=None, citations=[])
+    got = seed_engine._confirmed_role(ans, q, [read], data, 3)
+    assert got is not None and got.answer.endswith("Vice President") and "Zhu" not in got.answer
+    first = got.citations[0]
+    assert data.sent_quotes[sent] == first.quote
