@@ -924,8 +924,9 @@ def _all_triggers(doc, after_signing: bool = False):
                     objs += [g for g in c.children if g.dep_ == "pobj"]
             if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN"):
                 objs.append(tok.head)
-            if not objs and _lost_object(tok) is not None:
-                objs.append(_lost_object(tok))
+            lost = None if objs else _lost_object(tok)
+            if lost is not None:
+                objs.append(lost)
             if any(o.lower_ in AGREEMENT_NOUNS or _of_agreement(o) for o in objs):
                 out.append((tok, "verb"))
     signing = bool(out)
@@ -2090,12 +2091,12 @@ def _witnesses(ev: SigningEvent, data, sents, parsed) -> None:
                 if p.named and not any(_tokens(p.name) <= w or w <= _tokens(p.name) for w in signers) and \
                         not any(p.name == o.name for o in people):
                     people.append(p)
-        text = " ".join(data.sent_texts[j] for j in sents)
-        for p in people:
-            p.name = _linked_name(_article_name(p.name, text), data.sent_texts[i])
-            if p.title and p.title.split()[-1] in p.name.split():
-                p.title = None  # "binti" of "Noraini binti Abdul Hamid" taken for a title
         if people:
+            text = " ".join(data.sent_texts[j] for j in sents)
+            for p in people:
+                p.name = _linked_name(_article_name(p.name, text), data.sent_texts[i])
+                if p.title and p.title.split()[-1] in p.name.split():
+                    p.title = None  # "binti" of "Noraini binti Abdul Hamid" taken for a title
             ev.witnesses = people
             ev.witness_quote = {"quote": data.sent_quotes[i], "start": int(data.sent_start[i]),
                                 "end": int(data.sent_end[i])}
@@ -2781,6 +2782,13 @@ def _event_tokens(ev: SigningEvent) -> set[str]:
     return ev._tokens
 
 
+def _event_stems(ev: SigningEvent) -> frozenset[str]:
+    """The stems of :func:`_event_tokens` (worked out once per event)."""
+    if ev._stems is None:
+        ev._stems = frozenset(_stemmed(_event_tokens(ev)))
+    return ev._stems
+
+
 def _connects(ev: SigningEvent, names: list[str]) -> bool:
     """Whether one event (with or without known signatories) names all of ``names``."""
     tokens = _event_tokens(ev)
@@ -2803,13 +2811,10 @@ def answer_from_signings(events: list[SigningEvent], question: str, asks: bool =
     else:
         # a name the question gives outside "with/between" must be the event's too (a "Tarvelle copper joint
         # venture" is not another article's copper joint venture)
-        proper = _proper_words(question) & rest_tokens
-
-        def names_it(ev: SigningEvent) -> bool:  # at least half of those words ("... at the X Energy Forum")
-            said = _stemmed(_event_tokens(ev))
-            return not proper or 2 * len(_stemmed(proper) & said) >= len(_stemmed(proper))
-
-        scored = [x for x in _scored(events, names, rest_tokens, people=True) if names_it(x[2])]
+        proper = _stemmed(_proper_words(question) & rest_tokens)
+        # at least half of those words ("... at the X Energy Forum")
+        scored = [x for x in _scored(events, names, rest_tokens, people=True)
+                  if 2 * len(proper & _event_stems(x[2])) >= len(proper)]
         if not scored:
             if len(names) >= 2 and not any(_connects(ev, names) for ev in events):
                 # "between X and Y": the documents record signings, none of them between these parties
@@ -2868,9 +2873,7 @@ def _scored(events: list[SigningEvent], names: list[str], rest_tokens: set[str],
                 ok = False
         if rest_tokens:
             # word forms apart ("turboprop" / "turboprops", "manufacturer" / "manufacturer's") are the same
-            if ev._stems is None:
-                ev._stems = frozenset(_stemmed(context))
-            hit = len(_stemmed(rest_tokens) & ev._stems) / len(rest_tokens)
+            hit = len(_stemmed(rest_tokens) & _event_stems(ev)) / len(rest_tokens)
             if not names and hit < 0.6:
                 ok = False
             score += hit
