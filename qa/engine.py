@@ -620,8 +620,8 @@ class Engine:
 
     def _use_article(self, ans: Answer, q: Question, qvec, ranked, data: store.IndexData, idf, k: int) -> Answer:
         """A question about the article itself (who wrote it, which outlet, when it came out): answered
-        from the metadata line of the article retrieval ranks first, when that article holds the
-        question's topic (its names, and at least half of its key words by IDF weight)."""
+        from the metadata line of the first of the best sentences' articles that holds the question's topic
+        (its names, and at least half of its key words by IDF weight) and says what is asked."""
         from .articles import answer_about, article_slot, topic_terms
         from .bm25 import tokenize
         from .evidence import _present, doc_stems, name_phrases, name_present
@@ -662,8 +662,7 @@ class Engine:
                     and slot != "source":  # an agency may still be named in the dateline ("LAGOS, May 4 (X) -")
                 # a news article with a date line or byline, but none of what is asked: say so, rather
                 # than give a name the article quotes as its author
-                what = {"author": "who wrote it", "source": "which agency or outlet it is from",
-                        "date": "when it came out"}[slot]
+                what = {"author": "who wrote it", "date": "when it came out"}[slot]
                 return Answer.not_found(ans.question, resolved=ans.resolved_question,
                                         why=f"the article {doc_id} does not say {what}")
             return ans
