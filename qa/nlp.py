@@ -38,18 +38,20 @@ def _keep_hyphenated_titles(nlp) -> None:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
 
 
-#: Titles written abbreviated before a name that spaCy's tokenizer splits from their full stop, so that
-#: the parser ends the sentence there ("by the Principal Secretary, Eng." + "Wanjiru ..."); kept one token.
-TITLE_ABBREVIATIONS = ("Eng.", "Engr.", "Ir.", "Hon.", "Ing.", "Hj.", "Tn.", "Pn.", "Dott.", "Sra.", "Col.", "Lt.",
-                       "Capt.", "Maj.", "Brig.", "Amb.", "Insp.", "Supt.", "Cdr.", "Cmdr.", "Sgt.", "Atty.", "Mohd.",
-                       "Muhd.", "Msgr.")
+#: Titles written abbreviated before a name ("Hon.", "Eng.", "Col. (Retd.)"): no sentence ends after one
+#: (``qa.passages``), and each is one token with its full stop, where spaCy's tokenizer would split some off
+#: and the parser end the sentence there ("by the Principal Secretary, Eng." + "Wanjiru ...").
+TITLE_ABBREVIATIONS = ("Hon", "Rt", "Lt", "Gen", "Col", "Maj", "Capt", "Brig", "Adm", "Cmdr", "Cdr", "Sgt", "Cpl",
+                       "Rep", "Sen", "Gov", "Amb", "Rev", "Insp", "Supt", "Pres", "Prof", "Dr", "Mr", "Mrs", "Ms", "Fr",
+                       "Eng", "Engr", "Ir", "Ing", "Dott", "Hj", "Tn", "Pn", "Sra", "Atty", "Retd", "Rtd", "Mgr",
+                       "Msgr", "Md", "Mohd", "Muhd", "Shri", "Smt")
 
 
 def _keep_title_abbreviations(nlp) -> None:
     from spacy.symbols import ORTH
 
     for word in TITLE_ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(word, [{ORTH: word}])
+        nlp.tokenizer.add_special_case(word + ".", [{ORTH: word + "."}])
 
 
 def get_nlp():

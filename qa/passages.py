@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import syntok.segmenter as segmenter
 
 from .documents import Document
+from .nlp import TITLE_ABBREVIATIONS
 from .textmap import Block
 
 
@@ -39,9 +40,7 @@ MAX_SENTENCE_CHARS = 1500
 SEGMENT_CHARS = 20_000
 #: Titles written abbreviated before a name, after which syntok ends a sentence ("Hon.", "Col.",
 #: "Lt.", "Col. (Retd.)"): a sentence that ends in one goes on into the next.
-TITLE_ABBREVIATION_RE = re.compile(
-    r"(?:^|[\s(])(?:Hon|Rt|Lt|Gen|Col|Maj|Capt|Brig|Adm|Cmdr|Cdr|Sgt|Cpl|Rep|Sen|Gov|Amb|Rev|Insp|Supt|Pres|"
-    r"Prof|Dr|Mr|Mrs|Ms|Fr|Eng|Engr|Ir|Ing|Dott|Hj|Tn|Pn|Sra|Atty|Retd|Rtd|Mgr|Msgr|Md|Mohd|Muhd|Shri|Smt)\.\)?$")
+TITLE_ABBREVIATION_RE = re.compile(r"(?:^|[\s(])(?:" + "|".join(TITLE_ABBREVIATIONS) + r")\.\)?$")
 
 
 def _pieces(text: str, lo: int, hi: int, size: int) -> list[tuple[int, int]]:
