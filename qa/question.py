@@ -99,16 +99,16 @@ PRICE_QUESTION_RE = re.compile(
     r"\bwhat\s+(?:is|was|were|are|will\s+be)\b.*\bworth\b|"
     r"\bwhat\s+(?:is|was|will\s+be)\s+the\s+(?:value|price|tariff|fee|cost)\s+of\b|"
     r"\bwhat\s+(?:tariff|price|fee|rent|premium)\b.*\b(?:pay|pays|paid|paying|charge[sd]?|charging)\b", re.I)
-#: What an amount of money is written with: a currency, a number or its size, "free", or a share of another.
-AMOUNT_RE = re.compile(
-    r"\d|[$€£¥₹₩₦]|\b(?-i:[A-Z]{3}|Rs|RM|Tk|Sh)\b|\b(?:dollars?|euros?|pounds?|cents?|pence|penny|pennies|halfpenny|"
-    r"yen|yuan|renminbi|rupees?|ringgit|pesos?|francs?|marks?|shillings?|guineas?|crowns?|kron[ae]r?|krona|zlot(?:y|ys|ych)|"
-    r"rand|naira|cedis?|dinars?|dirhams?|riyals?|rials?|rubles?|roubles?|lira|won|baht|taka|soles?|reais|real|"
-    r"ducats?|florins?|livres?|sterling|million|billion|trillion|thousand|hundred|bn|mn|free|nothing|half|quarter|"
-    r"third|double[sd]?|twice|triple[sd]?)\b", re.I)
-PERCENT_RE = re.compile(r"%|\bper\s*cent\b|\bpercent\b", re.I)
+#: A currency: its sign, its three-letter code or its name.
 CURRENCY_RE = re.compile(r"[$€£¥₹₩₦]|\b(?:(?-i:[A-Z]{3})|dollars?|euros?|pounds?|yen|yuan|rupees?|ringgit|pesos?|"
                          r"francs?|shillings?|naira|dirhams?|riyals?|rubles?|baht|taka|soles?|reais|sterling)\b", re.I)
+#: What an amount of money is written with: a currency, a number or its size, "free", or a share of another.
+AMOUNT_RE = re.compile(
+    r"\d|" + CURRENCY_RE.pattern + r"|\b(?:(?-i:Rs|RM|Tk|Sh)|cents?|pence|penny|pennies|halfpenny|renminbi|marks?|"
+    r"guineas?|crowns?|kron[ae]r?|krona|zlot(?:y|ys|ych)|rand|cedis?|dinars?|rials?|roubles?|lira|won|real|ducats?|"
+    r"florins?|livres?|million|billion|trillion|thousand|hundred|bn|mn|free|nothing|half|quarter|third|double[sd]?|"
+    r"twice|triple[sd]?)\b", re.I)
+PERCENT_RE = re.compile(r"%|\bper\s*cent\b|\bpercent\b", re.I)
 
 
 def mismatched(kind: str, span: str | None, question: str | None = None) -> bool:
